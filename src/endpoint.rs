@@ -1,0 +1,335 @@
+//! Where the metadata service lives: scheme, host and port.
+//!
+//! [`Endpoint::IPV4`] and [`Endpoint::IPV6`] are the two addresses of the real
+//! service; [`Endpoint::parse`] accepts `http://host[:port][/]` (and `https://`, which
+//! the core reports but does not care about: TLS is the transport's business).
+
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::str::FromStr;
+
+/// Longest host name an [`Endpoint`] holds (a DNS name is at most 253 bytes).
+pub const MAX_HOST_NAME_LEN: usize = 253;
+
+/// The URL scheme of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Scheme {
+    /// Plain HTTP, what the metadata service speaks. Default port 80.
+    Http,
+    /// HTTP over TLS. The core encodes the same bytes; a transport that cannot do
+    /// TLS must refuse such an endpoint. Default port 443.
+    Https,
+}
+
+impl Scheme {
+    /// The port implied when a URL names none.
+    pub const fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+
+    /// `"http"` or `"https"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// The host part of an endpoint: an IP literal or a validated DNS-style name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(clippy::large_enum_variant, reason = "no allocator: the name is stored inline")]
+pub enum Host {
+    /// An IPv4 or IPv6 address literal.
+    Ip(IpAddr),
+    /// A host name of ASCII letters, digits, `-`, `_` and `.` (at most
+    /// [`MAX_HOST_NAME_LEN`] bytes), to be resolved by the transport.
+    Name(heapless::String<MAX_HOST_NAME_LEN>),
+}
+
+impl fmt::Display for Host {
+    /// The host as it appears in a URL and in the `Host` header: IPv6 in brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Ip(IpAddr::V4(ip)) => write!(f, "{ip}"),
+            Host::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
+            Host::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+/// Scheme, host and port of a metadata service.
+///
+/// `Display` gives the URL (`http://169.254.169.254`, `http://[fd00:ec2::254]`,
+/// `http://127.0.0.1:8080`): the port is shown only when it is not the scheme's default.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Endpoint {
+    scheme: Scheme,
+    host: Host,
+    port: u16,
+}
+
+/// Why an endpoint URL was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// The URL does not start with `http://` or `https://`.
+    UnsupportedScheme,
+    /// `user:password@` before the host.
+    UserInfo,
+    /// Nothing between the scheme and the port or end.
+    MissingHost,
+    /// The host is neither an IP literal nor a plain host name (bad bytes, an
+    /// unclosed `[`, an IPv6 zone, ...).
+    InvalidHost,
+    /// The host name is longer than [`MAX_HOST_NAME_LEN`].
+    HostTooLong,
+    /// The port is empty, not decimal, 0, or above 65535.
+    InvalidPort,
+    /// Something other than a lone `/` follows the authority.
+    PathNotAllowed,
+    /// A `?query` or `#fragment` follows the authority.
+    QueryNotAllowed,
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EndpointError::UnsupportedScheme => "endpoint must start with http:// or https://",
+            EndpointError::UserInfo => "endpoint must not carry user information",
+            EndpointError::MissingHost => "endpoint has no host",
+            EndpointError::InvalidHost => "endpoint host is not an IP address or host name",
+            EndpointError::HostTooLong => "endpoint host name is longer than 253 bytes",
+            EndpointError::InvalidPort => "endpoint port is not a number in 1..=65535",
+            EndpointError::PathNotAllowed => "endpoint must not have a path",
+            EndpointError::QueryNotAllowed => "endpoint must not have a query or fragment",
+        })
+    }
+}
+
+impl core::error::Error for EndpointError {}
+
+impl Endpoint {
+    /// The IPv4 metadata service, `http://169.254.169.254` (the default).
+    pub const IPV4: Endpoint =
+        Endpoint { scheme: Scheme::Http, host: Host::Ip(IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254))), port: 80 };
+
+    /// The IPv6 metadata service on Nitro instances, `http://[fd00:ec2::254]`.
+    pub const IPV6: Endpoint = Endpoint {
+        scheme: Scheme::Http,
+        host: Host::Ip(IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254))),
+        port: 80,
+    };
+
+    /// An `http` endpoint at an IP address and port (for tests and proxies).
+    pub const fn from_ip(ip: IpAddr, port: u16) -> Endpoint {
+        Endpoint { scheme: Scheme::Http, host: Host::Ip(ip), port }
+    }
+
+    /// Parses `http://host[:port][/]` or `https://...`; IPv6 literals in brackets.
+    ///
+    /// The scheme is matched case-insensitively. User information, a path other
+    /// than `/`, a query and a fragment are refused, as is an empty or zero port.
+    pub fn parse(url: &str) -> Result<Endpoint, EndpointError> {
+        let (scheme, rest) = split_scheme(url)?;
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at_checked(authority_end).ok_or(EndpointError::InvalidHost)?;
+        match tail {
+            "" | "/" => {}
+            _ if tail.contains(['?', '#']) => return Err(EndpointError::QueryNotAllowed),
+            _ => return Err(EndpointError::PathNotAllowed),
+        }
+        if authority.contains('@') {
+            return Err(EndpointError::UserInfo);
+        }
+        let (host, port) = split_host_port(authority)?;
+        let port = match port {
+            None => scheme.default_port(),
+            Some(digits) => parse_port(digits)?,
+        };
+        Ok(Endpoint { scheme, host, port })
+    }
+
+    /// The scheme.
+    pub const fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The host.
+    pub const fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The TCP port.
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The value of the `Host` header: the host, plus `:port` when the port is
+    /// not the scheme's default.
+    pub fn host_header(&self) -> HostHeader<'_> {
+        HostHeader(self)
+    }
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Endpoint::IPV4
+    }
+}
+
+impl FromStr for Endpoint {
+    type Err = EndpointError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Endpoint::parse(s)
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme.as_str(), self.host_header())
+    }
+}
+
+/// `Display`s the `Host` header value of an [`Endpoint`]; see [`Endpoint::host_header`].
+#[derive(Debug, Clone, Copy)]
+pub struct HostHeader<'a>(&'a Endpoint);
+
+impl fmt::Display for HostHeader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let endpoint = self.0;
+        write!(f, "{}", endpoint.host)?;
+        if endpoint.port != endpoint.scheme.default_port() {
+            write!(f, ":{}", endpoint.port)?;
+        }
+        Ok(())
+    }
+}
+
+fn split_scheme(url: &str) -> Result<(Scheme, &str), EndpointError> {
+    let (scheme, rest) = url.split_once("://").ok_or(EndpointError::UnsupportedScheme)?;
+    if scheme.eq_ignore_ascii_case("http") {
+        Ok((Scheme::Http, rest))
+    } else if scheme.eq_ignore_ascii_case("https") {
+        Ok((Scheme::Https, rest))
+    } else {
+        Err(EndpointError::UnsupportedScheme)
+    }
+}
+
+fn split_host_port(authority: &str) -> Result<(Host, Option<&str>), EndpointError> {
+    if authority.is_empty() {
+        return Err(EndpointError::MissingHost);
+    }
+    if let Some(bracketed) = authority.strip_prefix('[') {
+        let (literal, after) = bracketed.split_once(']').ok_or(EndpointError::InvalidHost)?;
+        let ip = Ipv6Addr::from_str(literal).map_err(|_| EndpointError::InvalidHost)?;
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':').ok_or(EndpointError::InvalidHost)?),
+        };
+        return Ok((Host::Ip(IpAddr::V6(ip)), port));
+    }
+    let (name, port) = match authority.split_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (authority, None),
+    };
+    if name.is_empty() {
+        return Err(EndpointError::MissingHost);
+    }
+    if let Ok(ip) = Ipv4Addr::from_str(name) {
+        return Ok((Host::Ip(IpAddr::V4(ip)), port));
+    }
+    let valid_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    if !name.bytes().all(valid_byte) {
+        return Err(EndpointError::InvalidHost);
+    }
+    let name = heapless::String::try_from(name).map_err(|_| EndpointError::HostTooLong)?;
+    Ok((Host::Name(name), port))
+}
+
+fn parse_port(digits: &str) -> Result<u16, EndpointError> {
+    let decimal = !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit());
+    match digits.parse::<u16>() {
+        Ok(port) if decimal && port != 0 => Ok(port),
+        _ => Err(EndpointError::InvalidPort),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::ToString;
+
+    #[test]
+    fn well_known_endpoints_display_as_urls() {
+        assert_eq!(Endpoint::IPV4.to_string(), "http://169.254.169.254");
+        assert_eq!(Endpoint::IPV6.to_string(), "http://[fd00:ec2::254]");
+        assert_eq!(Endpoint::default(), Endpoint::IPV4);
+    }
+
+    #[test]
+    fn parses_hosts_ports_and_schemes() {
+        let cases = [
+            ("http://169.254.169.254", "http://169.254.169.254", 80),
+            ("http://169.254.169.254/", "http://169.254.169.254", 80),
+            ("HTTP://[fd00:ec2::254]", "http://[fd00:ec2::254]", 80),
+            ("http://[::1]:8080/", "http://[::1]:8080", 8080),
+            ("http://127.0.0.1:1338", "http://127.0.0.1:1338", 1338),
+            ("http://override:456", "http://override:456", 456),
+            ("http://localhost:80", "http://localhost", 80),
+            ("https://metadata.example.com", "https://metadata.example.com", 443),
+            ("https://metadata.example.com:80", "https://metadata.example.com:80", 80),
+        ];
+        for (url, shown, port) in cases {
+            let endpoint = Endpoint::parse(url).unwrap();
+            assert_eq!(endpoint.to_string(), shown, "{url}");
+            assert_eq!(endpoint.port(), port, "{url}");
+        }
+        assert_eq!(Endpoint::parse("https://x").unwrap().scheme(), Scheme::Https);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_bare_endpoint() {
+        use EndpointError::*;
+        let cases = [
+            ("169.254.169.254", UnsupportedScheme),
+            ("ftp://host", UnsupportedScheme),
+            ("http://", MissingHost),
+            ("http://:80", MissingHost),
+            ("http:///", MissingHost),
+            ("http://user:pw@host", UserInfo),
+            ("http://user@host/", UserInfo),
+            ("http://host:", InvalidPort),
+            ("http://host:0", InvalidPort),
+            ("http://host:65536", InvalidPort),
+            ("http://host:+80", InvalidPort),
+            ("http://host:8o", InvalidPort),
+            ("http://[::1]:", InvalidPort),
+            ("http://host/latest", PathNotAllowed),
+            ("http://host//", PathNotAllowed),
+            ("http://host?x=1", QueryNotAllowed),
+            ("http://host/#frag", QueryNotAllowed),
+            ("http://[::1", InvalidHost),
+            ("http://[::1]x", InvalidHost),
+            ("http://[fe80::1%25eth0]", InvalidHost),
+            ("http://[169.254.169.254]", InvalidHost),
+            ("http://ho st", InvalidHost),
+            ("http://h\r\nX: y", InvalidHost),
+            ("http://hőst", InvalidHost),
+        ];
+        for (url, error) in cases {
+            assert_eq!(Endpoint::parse(url), Err(error), "{url:?}");
+        }
+        let long = std::format!("http://{}", "a".repeat(254));
+        assert_eq!(Endpoint::parse(&long), Err(HostTooLong));
+    }
+}

@@ -1,0 +1,270 @@
+//! Metadata paths: the one validator every request path goes through, and the
+//! join of a directory path with a listing entry.
+//!
+//! A valid path starts with `/`, is at most [`MAX_PATH_LEN`] bytes, and is made of
+//! `/`-separated segments of RFC 3986 `pchar` characters without percent-encoding
+//! (ASCII letters, digits and `-._~!$&'()*+,;=:@`). So it holds no CR, LF, NUL or
+//! other control byte, no space, `?`, `#`, `%` or non-ASCII byte; no segment is `.`
+//! or `..`, and no segment but the last is empty (`//` is refused, a trailing `/`
+//! is how directories are named).
+
+use core::fmt;
+
+/// Longest path accepted, in bytes.
+pub const MAX_PATH_LEN: usize = 255;
+
+/// Why a path was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum PathError {
+    /// The path does not start with `/` (this includes the empty path).
+    NotAbsolute,
+    /// The path is longer than [`MAX_PATH_LEN`].
+    TooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// A byte that may not appear in a path.
+    InvalidByte {
+        /// Where.
+        offset: usize,
+        /// The byte.
+        byte: u8,
+    },
+    /// A `.` or `..` segment.
+    DotSegment {
+        /// Where the segment starts.
+        offset: usize,
+    },
+    /// An empty segment before the end (`//`).
+    EmptySegment {
+        /// Where the second `/` is.
+        offset: usize,
+    },
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            PathError::NotAbsolute => f.write_str("path does not start with '/'"),
+            PathError::TooLong { len } => {
+                write!(f, "path is {len} bytes, more than the {MAX_PATH_LEN} accepted")
+            }
+            PathError::InvalidByte { offset, byte } => {
+                write!(f, "path byte {offset} (0x{byte:02x}) is not allowed")
+            }
+            PathError::DotSegment { offset } => write!(f, "path has a '.' or '..' segment at byte {offset}"),
+            PathError::EmptySegment { offset } => write!(f, "path has an empty segment at byte {offset}"),
+        }
+    }
+}
+
+impl core::error::Error for PathError {}
+
+/// Checks that `path` may be requested; see the module docs for the rules.
+pub fn validate(path: &str) -> Result<(), PathError> {
+    let bytes = path.as_bytes();
+    if bytes.first() != Some(&b'/') {
+        return Err(PathError::NotAbsolute);
+    }
+    if bytes.len() > MAX_PATH_LEN {
+        return Err(PathError::TooLong { len: bytes.len() });
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b != b'/' && !is_pchar(b)) {
+        let byte = bytes.get(offset).copied().unwrap_or_default();
+        return Err(PathError::InvalidByte { offset, byte });
+    }
+    let mut offset = 1;
+    let mut segments = path.get(1..).unwrap_or_default().split('/').peekable();
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        match segment {
+            "." | ".." => return Err(PathError::DotSegment { offset }),
+            "" if !last => return Err(PathError::EmptySegment { offset }),
+            _ => {}
+        }
+        offset += segment.len() + 1;
+    }
+    Ok(())
+}
+
+/// RFC 3986 `pchar` without `pct-encoded`.
+const fn is_pchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+        )
+}
+
+/// Why [`join`] or [`join_into`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum JoinError {
+    /// The joined path is not valid.
+    Path(PathError),
+    /// The output has room for fewer than `required` bytes.
+    BufferTooSmall {
+        /// Bytes the joined path needs.
+        required: usize,
+    },
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Path(e) => write!(f, "joined {e}"),
+            JoinError::BufferTooSmall { required } => write!(f, "joined path needs {required} bytes"),
+        }
+    }
+}
+
+impl core::error::Error for JoinError {}
+
+impl From<PathError> for JoinError {
+    fn from(e: PathError) -> Self {
+        JoinError::Path(e)
+    }
+}
+
+/// Joins a directory path and a relative segment with exactly one `/` between
+/// them, writes the result into `buf` and validates it.
+///
+/// `base` may end with `/` or not; `segment` may start with `/` or not (one slash is
+/// dropped from each side). A trailing `/` on `segment` is kept: it names a directory.
+pub fn join<'b>(base: &str, segment: &str, buf: &'b mut [u8]) -> Result<&'b str, JoinError> {
+    join_segment(base, segment, false, buf)
+}
+
+/// [`join`], then a `/` appended when `dir` is set (and `segment` has none).
+pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mut [u8]) -> Result<&'b str, JoinError> {
+    let base = base.strip_suffix('/').unwrap_or(base);
+    let segment = segment.strip_prefix('/').unwrap_or(segment);
+    let slash: &str = if dir && !segment.ends_with('/') { "/" } else { "" };
+    let required = base.len() + 1 + segment.len() + slash.len();
+    let out = buf.get_mut(..required).ok_or(JoinError::BufferTooSmall { required })?;
+    let mut at = 0;
+    for part in [base, "/", segment, slash] {
+        if let Some(dst) = out.get_mut(at..at + part.len()) {
+            dst.copy_from_slice(part.as_bytes());
+        }
+        at += part.len();
+    }
+    // `&str`s joined by '/' are UTF-8; the error arm is never taken.
+    let joined = core::str::from_utf8(out).map_err(|e| PathError::InvalidByte {
+        offset: e.valid_up_to(),
+        byte: out.get(e.valid_up_to()).copied().unwrap_or_default(),
+    })?;
+    validate(joined)?;
+    Ok(joined)
+}
+
+/// [`join`] into a `heapless::String` of capacity `N`.
+pub fn join_into<const N: usize>(base: &str, segment: &str) -> Result<heapless::String<N>, JoinError> {
+    let mut buf = [0u8; N];
+    let joined = join(base, segment, &mut buf)?;
+    heapless::String::try_from(joined).map_err(|_| JoinError::BufferTooSmall { required: joined.len() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+
+    #[test]
+    fn accepts_real_metadata_paths() {
+        for path in [
+            "/",
+            "/latest/",
+            "/latest/api/token",
+            "/latest/meta-data/",
+            "/latest/meta-data/iam/security-credentials/my-role",
+            "/latest/meta-data/network/interfaces/macs/0e:49:61:0f:c3:11/ipv6s",
+            "/latest/meta-data/public-keys/0/openssh-key",
+            "/latest/meta-data/tags/instance/Name+Env=prod@a,b",
+            "/latest/dynamic/instance-identity/document",
+            "/latest/user-data",
+            "/latest/meta-data/.hidden/..x/...",
+        ] {
+            assert_eq!(validate(path), Ok(()), "{path}");
+        }
+        assert_eq!(validate(&std::format!("/{}", "a".repeat(MAX_PATH_LEN - 1))), Ok(()));
+    }
+
+    #[test]
+    fn refuses_injection_and_traversal() {
+        use PathError::*;
+        let cases = [
+            ("", NotAbsolute),
+            ("latest/meta-data", NotAbsolute),
+            ("/latest\r\nX-Forwarded-For: 1", InvalidByte { offset: 7, byte: b'\r' }),
+            ("/latest\n", InvalidByte { offset: 7, byte: b'\n' }),
+            ("/a\0", InvalidByte { offset: 2, byte: 0 }),
+            ("/a b", InvalidByte { offset: 2, byte: b' ' }),
+            ("/a?b", InvalidByte { offset: 2, byte: b'?' }),
+            ("/a#b", InvalidByte { offset: 2, byte: b'#' }),
+            ("/%2e%2e/", InvalidByte { offset: 1, byte: b'%' }),
+            ("/a\\b", InvalidByte { offset: 2, byte: b'\\' }),
+            ("/ü", InvalidByte { offset: 1, byte: 0xc3 }),
+            ("/\x7f", InvalidByte { offset: 1, byte: 0x7f }),
+            ("/latest/../etc", DotSegment { offset: 8 }),
+            ("/latest/./x", DotSegment { offset: 8 }),
+            ("/..", DotSegment { offset: 1 }),
+            ("/latest/.", DotSegment { offset: 8 }),
+            ("//latest", EmptySegment { offset: 1 }),
+            ("/latest//x", EmptySegment { offset: 8 }),
+        ];
+        for (path, error) in cases {
+            assert_eq!(validate(path), Err(error), "{path:?}");
+        }
+        let long = std::format!("/{}", "a".repeat(MAX_PATH_LEN));
+        assert_eq!(validate(&long), Err(TooLong { len: MAX_PATH_LEN + 1 }));
+    }
+
+    #[test]
+    fn join_puts_exactly_one_slash() {
+        let mut buf = [0u8; 64];
+        for (base, segment) in
+            [("/latest/meta-data", "ami-id"), ("/latest/meta-data/", "ami-id"), ("/latest/meta-data/", "/ami-id")]
+        {
+            assert_eq!(join(base, segment, &mut buf), Ok("/latest/meta-data/ami-id"));
+        }
+        assert_eq!(join("/latest/meta-data/", "iam/", &mut buf), Ok("/latest/meta-data/iam/"));
+        assert_eq!(join("/", "latest", &mut buf), Ok("/latest"));
+        assert_eq!(join_into::<32>("/latest/", "dynamic/").unwrap().as_str(), "/latest/dynamic/");
+    }
+
+    #[test]
+    fn join_refuses_bad_results_and_small_buffers() {
+        let mut buf = [0u8; 64];
+        assert_eq!(join("/a", "..", &mut buf), Err(JoinError::Path(PathError::DotSegment { offset: 3 })));
+        assert_eq!(join("/a", "", &mut buf), Ok("/a/"));
+        assert_eq!(join("/a/", "/", &mut buf), Ok("/a/"));
+        assert_eq!(join("/a/", "//", &mut buf), Err(JoinError::Path(PathError::EmptySegment { offset: 3 })));
+        assert_eq!(
+            join("/a", "b\nc", &mut buf),
+            Err(JoinError::Path(PathError::InvalidByte { offset: 4, byte: b'\n' }))
+        );
+        assert_eq!(join("a", "b", &mut buf), Err(JoinError::Path(PathError::NotAbsolute)));
+        let mut small = [0u8; 8];
+        assert_eq!(join("/latest", "meta-data", &mut small), Err(JoinError::BufferTooSmall { required: 17 }));
+        assert_eq!(join_into::<8>("/latest", "meta-data"), Err(JoinError::BufferTooSmall { required: 17 }));
+    }
+}

@@ -1,0 +1,523 @@
+//! Incremental HTTP/1.1 response decoding: the head through httparse, the body
+//! framed by Content-Length, chunked encoding or the end of the connection.
+//!
+//! [`Decoder`] is the event-level decoder: give it the bytes it has not consumed
+//! yet, get back how many it consumed and one [`Decoded`] event. Body pieces are
+//! slices of the input (zero-copy). [`Reader`](super::Reader) builds the two
+//! buffer disciplines (contiguous body, streamed pieces) on top of it.
+//!
+//! Decisions where HTTP leaves room:
+//! - Bare LF line ends are accepted in the head and in chunk framing, like CRLF
+//!   (RFC 9112 §2.2 allows it; httparse does it).
+//! - HTTP/1.0 responses are accepted (closed after the body unless they say
+//!   `Connection: keep-alive`); they may not be chunked. HTTP/0.9 (no status line),
+//!   HTTP/2 and anything else that does not start with `HTTP/1.` is refused.
+//! - Content-Length must be plain decimal digits; repeated equal values (in one
+//!   field or several) count once, different ones are an error, and so is
+//!   Content-Length together with Transfer-Encoding (RFC 9112 §6.3).
+//! - The only transfer coding understood is a single `chunked`.
+//! - 1xx interim responses (other than 101) are skipped; 204 and 304 have no body.
+
+use core::fmt;
+
+use super::chunked::{self, Chunked};
+
+/// Bounds on what a response may make the decoder accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Limits {
+    /// Longest head (status line and fields, with the empty line), in bytes; also
+    /// bounds chunk extensions and trailers together. Default 8 KiB.
+    pub max_head_len: usize,
+    /// Largest body, in bytes. Default 64 KiB.
+    pub max_body_len: u64,
+}
+
+impl Limits {
+    /// 8 KiB of head, 64 KiB of body.
+    pub const DEFAULT: Limits = Limits { max_head_len: 8 * 1024, max_body_len: 64 * 1024 };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Most header fields a head may have.
+pub const MAX_HEADERS: usize = 32;
+
+/// Why a response was refused. Once a decoder returned one, it returns it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The first bytes are not `HTTP/`.
+    NotHttp,
+    /// The head is not valid HTTP/1.x.
+    MalformedHead(HeadError),
+    /// The head has more than [`MAX_HEADERS`] fields.
+    TooManyHeaders,
+    /// The head (or chunk extensions and trailers) passed [`Limits::max_head_len`].
+    HeadTooLarge,
+    /// A Content-Length that is not decimal digits, overflows, or disagrees with another.
+    InvalidContentLength,
+    /// Both Content-Length and Transfer-Encoding.
+    ConflictingFraming,
+    /// A transfer coding other than a single `chunked` (or any on HTTP/1.0).
+    UnsupportedTransferEncoding,
+    /// An `X-aws-ec2-metadata-token-ttl-seconds` that is not a decimal `u32`, or
+    /// two that disagree.
+    InvalidTokenTtl,
+    /// A `101 Switching Protocols`, which was never asked for.
+    UnexpectedSwitch,
+    /// Bad chunk framing.
+    MalformedChunk,
+    /// A chunk size of more than 16 hex digits.
+    ChunkSizeOverflow,
+    /// The body is, or announced to be, larger than [`Limits::max_body_len`].
+    BodyTooLarge,
+    /// The connection ended before the response was complete.
+    UnexpectedEof(EofPhase),
+}
+
+/// Where the connection ended too early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum EofPhase {
+    /// Before any byte of the response: often a keep-alive connection the server
+    /// closed, worth one retry on a new connection.
+    BeforeResponse,
+    /// Inside the head.
+    Head,
+    /// Inside the body: fewer bytes than announced, or inside a chunk.
+    Body,
+}
+
+/// What is wrong with a head, as httparse reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum HeadError {
+    /// The version is not `HTTP/1.0` or `HTTP/1.1`.
+    Version,
+    /// The status code is not three digits.
+    Status,
+    /// A field name has an invalid byte.
+    HeaderName,
+    /// A field value has an invalid byte.
+    HeaderValue,
+    /// A line end is malformed.
+    NewLine,
+    /// An invalid token where one was expected.
+    Token,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::NotHttp => f.write_str("response is not HTTP"),
+            DecodeError::MalformedHead(e) => write!(f, "malformed response head: {e}"),
+            DecodeError::TooManyHeaders => write!(f, "response has more than {MAX_HEADERS} header fields"),
+            DecodeError::HeadTooLarge => f.write_str("response head, chunk extensions or trailers too large"),
+            DecodeError::InvalidContentLength => f.write_str("invalid Content-Length"),
+            DecodeError::ConflictingFraming => f.write_str("both Content-Length and Transfer-Encoding"),
+            DecodeError::UnsupportedTransferEncoding => f.write_str("unsupported Transfer-Encoding"),
+            DecodeError::InvalidTokenTtl => f.write_str("invalid X-aws-ec2-metadata-token-ttl-seconds"),
+            DecodeError::UnexpectedSwitch => f.write_str("unexpected 101 Switching Protocols"),
+            DecodeError::MalformedChunk => f.write_str("malformed chunked encoding"),
+            DecodeError::ChunkSizeOverflow => f.write_str("chunk size too large"),
+            DecodeError::BodyTooLarge => f.write_str("response body larger than the limit"),
+            DecodeError::UnexpectedEof(EofPhase::BeforeResponse) => f.write_str("connection closed before a response"),
+            DecodeError::UnexpectedEof(EofPhase::Head) => f.write_str("connection closed inside the response head"),
+            DecodeError::UnexpectedEof(EofPhase::Body) => f.write_str("connection closed inside the response body"),
+        }
+    }
+}
+
+impl fmt::Display for HeadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HeadError::Version => "bad version",
+            HeadError::Status => "bad status code",
+            HeadError::HeaderName => "bad field name",
+            HeadError::HeaderValue => "bad field value",
+            HeadError::NewLine => "bad line end",
+            HeadError::Token => "bad token",
+        })
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// How the body of a response is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Framing {
+    /// Exactly this many bytes.
+    ContentLength(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Until the server closes the connection.
+    CloseDelimited,
+    /// No body (204, 304).
+    Empty,
+}
+
+/// A byte range inside the head, relative to the input of the call that returned it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The bytes of this span in `input`, or empty if `input` is too short.
+    pub fn of<'a>(&self, input: &'a [u8]) -> &'a [u8] {
+        input.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// The span after the bytes at `from` moved to `to`.
+    const fn moved(self, from: usize, to: usize) -> Span {
+        let start = self.start.saturating_sub(from).saturating_add(to);
+        Span { start, end: start.saturating_add(self.end.saturating_sub(self.start)) }
+    }
+}
+
+/// What the head of a response says. Plain data (`Copy`); strings are [`Span`]s
+/// into the bytes the head was decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ResponseHead {
+    /// The status code.
+    pub status: u16,
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub minor_version: u8,
+    /// The reason phrase.
+    pub reason: Span,
+    /// The Content-Type value, if any.
+    pub content_type: Option<Span>,
+    /// The `X-aws-ec2-metadata-token-ttl-seconds` value, if any.
+    pub token_ttl: Option<u32>,
+    /// Whether the connection may carry another request after this response.
+    pub keep_alive: bool,
+    /// How the body is delimited.
+    pub framing: Framing,
+    /// Bytes of this head (without skipped 1xx responses before it): it ends
+    /// where the consumed count of the call that returned it ends.
+    pub len: usize,
+}
+
+impl ResponseHead {
+    /// The head with its spans adjusted for its bytes moving from `from` to `to`.
+    pub(crate) fn moved(self, from: usize, to: usize) -> ResponseHead {
+        ResponseHead {
+            reason: self.reason.moved(from, to),
+            content_type: self.content_type.map(|span| span.moved(from, to)),
+            ..self
+        }
+    }
+
+    /// The Content-Length, when the body is framed by one.
+    pub fn content_length(&self) -> Option<u64> {
+        match self.framing {
+            Framing::ContentLength(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// One step of decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoded<'i> {
+    /// Everything given was examined: call again with more bytes (or with `eof`).
+    NeedMore,
+    /// The head is complete.
+    Head(ResponseHead),
+    /// A piece of the body, a slice of the input ending at the consumed count.
+    Body(&'i [u8]),
+    /// The response is complete; bytes after it are not consumed.
+    End,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Looking for the empty line that ends the head.
+    Head {
+        scanned: usize,
+        line_ends: u8,
+    },
+    Length {
+        remaining: u64,
+    },
+    Close {
+        received: u64,
+    },
+    Chunked {
+        chunked: Chunked,
+        received: u64,
+    },
+    Done,
+    Failed(DecodeError),
+}
+
+/// Incremental response decoder: no allocation, no lifetime, 64 bytes or so.
+///
+/// Contract: pass the bytes not consumed so far, in order, each call starting
+/// where the last consumed count ended; `eof` says no bytes will follow the input.
+/// The head is consumed only once complete (it stays in the input until then);
+/// the decoder remembers how far it looked, so each byte is examined once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoder {
+    limits: Limits,
+    state: State,
+}
+
+const HEAD_START: State = State::Head { scanned: 0, line_ends: 0 };
+
+impl Decoder {
+    /// A decoder expecting the start of a response.
+    pub const fn new(limits: Limits) -> Decoder {
+        Decoder { limits, state: HEAD_START }
+    }
+
+    /// Forgets the current response, ready for the next one on the same connection.
+    pub fn reset(&mut self) {
+        self.state = HEAD_START;
+    }
+
+    /// The limits in force.
+    pub const fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// True once [`Decoded::End`] was returned.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Decodes from `input`; returns the bytes consumed and the next event.
+    pub fn decode<'i>(&mut self, input: &'i [u8], eof: bool) -> Result<(usize, Decoded<'i>), DecodeError> {
+        let result = self.step(input, eof);
+        if let Err(e) = result {
+            self.state = State::Failed(e);
+        }
+        result
+    }
+
+    fn step<'i>(&mut self, input: &'i [u8], eof: bool) -> Result<(usize, Decoded<'i>), DecodeError> {
+        let limit = self.limits.max_body_len;
+        match &mut self.state {
+            State::Failed(e) => Err(*e),
+            State::Done => Ok((0, Decoded::End)),
+            State::Head { .. } => self.head(input, eof),
+            State::Length { remaining: 0 } => {
+                self.state = State::Done;
+                Ok((0, Decoded::End))
+            }
+            State::Length { remaining } => {
+                let n = usize::try_from(*remaining).map_or(input.len(), |r| r.min(input.len()));
+                *remaining -= n as u64;
+                body_piece(input, 0, n, eof)
+            }
+            State::Close { received } => {
+                if input.is_empty() && eof {
+                    self.state = State::Done;
+                    return Ok((0, Decoded::End));
+                }
+                *received += input.len() as u64;
+                if *received > limit {
+                    return Err(DecodeError::BodyTooLarge);
+                }
+                body_piece(input, 0, input.len(), eof)
+            }
+            State::Chunked { chunked, received } => {
+                let (skip, step) = chunked.advance(input, limit - *received, self.limits.max_head_len)?;
+                match step {
+                    chunked::Step::Data { len } => {
+                        *received += len as u64;
+                        body_piece(input, skip, len, eof)
+                    }
+                    chunked::Step::NeedMore => body_piece(input, skip, 0, eof),
+                    chunked::Step::End => {
+                        self.state = State::Done;
+                        Ok((skip, Decoded::End))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Finds the end of the head, resuming where the last call stopped, then
+    /// parses it. Interim (1xx) responses are consumed and skipped.
+    fn head<'i>(&mut self, input: &'i [u8], eof: bool) -> Result<(usize, Decoded<'i>), DecodeError> {
+        let mut skipped = 0;
+        loop {
+            let rest = input.get(skipped..).unwrap_or_default();
+            let Some(end) = self.find_head_end(rest)? else {
+                return match (eof, skipped == 0 && rest.is_empty()) {
+                    (true, true) => Err(DecodeError::UnexpectedEof(EofPhase::BeforeResponse)),
+                    (true, false) => Err(DecodeError::UnexpectedEof(EofPhase::Head)),
+                    (false, _) => Ok((skipped, Decoded::NeedMore)),
+                };
+            };
+            let head = parse_head(rest.get(..end).unwrap_or_default(), self.limits)?;
+            self.state = match (head.status, head.framing) {
+                (101, _) => return Err(DecodeError::UnexpectedSwitch),
+                (100..=199, _) => {
+                    skipped += end;
+                    HEAD_START
+                }
+                (_, Framing::ContentLength(n)) => State::Length { remaining: n },
+                (_, Framing::Chunked) => State::Chunked { chunked: Chunked::new(), received: 0 },
+                (_, Framing::CloseDelimited) => State::Close { received: 0 },
+                (_, Framing::Empty) => State::Length { remaining: 0 },
+            };
+            if self.state != HEAD_START {
+                return Ok((skipped + end, Decoded::Head(head.moved(0, skipped))));
+            }
+        }
+    }
+
+    /// The length of the head at the start of `input`, once its empty line is in.
+    fn find_head_end(&mut self, input: &[u8]) -> Result<Option<usize>, DecodeError> {
+        let State::Head { scanned, line_ends } = &mut self.state else {
+            return Ok(None);
+        };
+        let prefix = input.len().min(b"HTTP/".len());
+        if input.get(..prefix) != b"HTTP/".get(..prefix) {
+            return Err(DecodeError::NotHttp);
+        }
+        let window = input.get(..self.limits.max_head_len).unwrap_or(input);
+        for (i, &byte) in window.iter().enumerate().skip(*scanned) {
+            *line_ends = match (byte, *line_ends) {
+                (b'\n', 1 | 2) => return Ok(Some(i + 1)),
+                (b'\n', _) => 1,
+                (b'\r', 1) => 2,
+                _ => 0,
+            };
+        }
+        *scanned = window.len();
+        match window.len() == self.limits.max_head_len {
+            true => Err(DecodeError::HeadTooLarge),
+            false => Ok(None),
+        }
+    }
+}
+
+/// A body event for `len` bytes after `skip` framing bytes (no event when `len` is 0).
+fn body_piece(input: &[u8], skip: usize, len: usize, eof: bool) -> Result<(usize, Decoded<'_>), DecodeError> {
+    match input.get(skip..skip + len) {
+        Some(piece) if len > 0 => Ok((skip + len, Decoded::Body(piece))),
+        _ if eof => Err(DecodeError::UnexpectedEof(EofPhase::Body)),
+        _ => Ok((skip, Decoded::NeedMore)),
+    }
+}
+
+fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(bytes) {
+        Ok(httparse::Status::Complete(n)) if n == bytes.len() => {}
+        Ok(_) => return Err(DecodeError::MalformedHead(HeadError::NewLine)),
+        Err(e) => return Err(head_error(e)),
+    }
+    let status = response.code.unwrap_or_default();
+    let minor_version = response.version.unwrap_or_default();
+    let span_of = |part: &[u8]| {
+        let start = (part.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize).min(bytes.len());
+        Span { start, end: start + part.len() }
+    };
+    let reason = span_of(response.reason.unwrap_or_default().as_bytes());
+
+    let mut content_length: Option<u64> = None;
+    let mut chunked = None;
+    let mut token_ttl: Option<u32> = None;
+    let mut content_type = None;
+    let (mut close, mut keep_alive) = (false, false);
+    for header in response.headers.iter() {
+        let name = header.name;
+        let value = header.value;
+        if name.eq_ignore_ascii_case("content-length") {
+            for item in list_items(value) {
+                let n = parse_decimal(item).ok_or(DecodeError::InvalidContentLength)?;
+                if content_length.replace(n).is_some_and(|old| old != n) {
+                    return Err(DecodeError::InvalidContentLength);
+                }
+            }
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            // Only a single `chunked` coding is understood: anything else, a
+            // second coding or a second field cannot be decoded.
+            let mut codings = 0;
+            let mut all_chunked = chunked.is_none();
+            for coding in list_items(value) {
+                codings += 1;
+                all_chunked &= coding.eq_ignore_ascii_case(b"chunked");
+            }
+            chunked = Some(all_chunked && codings == 1);
+        } else if name.eq_ignore_ascii_case("connection") {
+            for option in list_items(value) {
+                close |= option.eq_ignore_ascii_case(b"close");
+                keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case("x-aws-ec2-metadata-token-ttl-seconds") {
+            let ttl =
+                parse_decimal(trim(value)).and_then(|n| u32::try_from(n).ok()).ok_or(DecodeError::InvalidTokenTtl)?;
+            if token_ttl.replace(ttl).is_some_and(|old| old != ttl) {
+                return Err(DecodeError::InvalidTokenTtl);
+            }
+        } else if name.eq_ignore_ascii_case("content-type") && content_type.is_none() {
+            content_type = Some(span_of(trim(value)));
+        }
+    }
+
+    let framing = match (status, chunked, content_length) {
+        (204 | 304 | 100..=199, _, _) => Framing::Empty,
+        (_, Some(_), Some(_)) => return Err(DecodeError::ConflictingFraming),
+        (_, Some(true), None) if minor_version == 1 => Framing::Chunked,
+        (_, Some(_), None) => return Err(DecodeError::UnsupportedTransferEncoding),
+        (_, None, Some(n)) if n > limits.max_body_len => return Err(DecodeError::BodyTooLarge),
+        (_, None, Some(n)) => Framing::ContentLength(n),
+        (_, None, None) => Framing::CloseDelimited,
+    };
+    let keep_alive = !close && (minor_version == 1 || keep_alive) && framing != Framing::CloseDelimited;
+    Ok(ResponseHead { status, minor_version, reason, content_type, token_ttl, keep_alive, framing, len: bytes.len() })
+}
+
+fn head_error(e: httparse::Error) -> DecodeError {
+    DecodeError::MalformedHead(match e {
+        httparse::Error::TooManyHeaders => return DecodeError::TooManyHeaders,
+        httparse::Error::Version => HeadError::Version,
+        httparse::Error::Status => HeadError::Status,
+        httparse::Error::HeaderName => HeadError::HeaderName,
+        httparse::Error::HeaderValue => HeadError::HeaderValue,
+        httparse::Error::NewLine => HeadError::NewLine,
+        httparse::Error::Token => HeadError::Token,
+    })
+}
+
+/// The items of a comma-separated field value, trimmed; empty items skipped.
+fn list_items(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value.split(|&b| b == b',').map(trim).filter(|item| !item.is_empty())
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let is_space = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = bytes.iter().position(|b| !is_space(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !is_space(b)).map_or(start, |i| i + 1);
+    bytes.get(start..end).unwrap_or_default()
+}
+
+/// Plain decimal digits (1 to 19 of them) as a `u64`, or `None`.
+fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| match b {
+        b'0'..=b'9' => n.checked_mul(10)?.checked_add(u64::from(b - b'0')),
+        _ => None,
+    })
+}
