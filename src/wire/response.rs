@@ -249,6 +249,8 @@ enum State {
     Head {
         scanned: usize,
         line_ends: u8,
+        /// A 1xx response was skipped: an EOF now is inside a response.
+        after_interim: bool,
     },
     Length {
         remaining: u64,
@@ -276,7 +278,7 @@ pub struct Decoder {
     state: State,
 }
 
-const HEAD_START: State = State::Head { scanned: 0, line_ends: 0 };
+const HEAD_START: State = State::Head { scanned: 0, line_ends: 0, after_interim: false };
 
 impl Decoder {
     /// A decoder expecting the start of a response.
@@ -328,11 +330,14 @@ impl Decoder {
                     self.state = State::Done;
                     return Ok((0, Decoded::End));
                 }
-                *received += input.len() as u64;
-                if *received > limit {
+                // Deliver up to the limit, then refuse: the same bytes whatever the split.
+                let room = usize::try_from(limit - *received).unwrap_or(usize::MAX);
+                if !input.is_empty() && room == 0 {
                     return Err(DecodeError::BodyTooLarge);
                 }
-                body_piece(input, 0, input.len(), eof)
+                let n = input.len().min(room);
+                *received += n as u64;
+                body_piece(input, 0, n, eof)
             }
             State::Chunked { chunked, received } => {
                 let (skip, step) = chunked.advance(input, limit - *received, self.limits.max_head_len)?;
@@ -358,7 +363,8 @@ impl Decoder {
         loop {
             let rest = input.get(skipped..).unwrap_or_default();
             let Some(end) = self.find_head_end(rest)? else {
-                return match (eof, skipped == 0 && rest.is_empty()) {
+                let nothing_seen = rest.is_empty() && self.state == HEAD_START;
+                return match (eof, nothing_seen) {
                     (true, true) => Err(DecodeError::UnexpectedEof(EofPhase::BeforeResponse)),
                     (true, false) => Err(DecodeError::UnexpectedEof(EofPhase::Head)),
                     (false, _) => Ok((skipped, Decoded::NeedMore)),
@@ -369,14 +375,14 @@ impl Decoder {
                 (101, _) => return Err(DecodeError::UnexpectedSwitch),
                 (100..=199, _) => {
                     skipped += end;
-                    HEAD_START
+                    State::Head { scanned: 0, line_ends: 0, after_interim: true }
                 }
                 (_, Framing::ContentLength(n)) => State::Length { remaining: n },
                 (_, Framing::Chunked) => State::Chunked { chunked: Chunked::new(), received: 0 },
                 (_, Framing::CloseDelimited) => State::Close { received: 0 },
                 (_, Framing::Empty) => State::Length { remaining: 0 },
             };
-            if self.state != HEAD_START {
+            if !matches!(self.state, State::Head { .. }) {
                 return Ok((skipped + end, Decoded::Head(head.moved(0, skipped))));
             }
         }
@@ -384,7 +390,7 @@ impl Decoder {
 
     /// The length of the head at the start of `input`, once its empty line is in.
     fn find_head_end(&mut self, input: &[u8]) -> Result<Option<usize>, DecodeError> {
-        let State::Head { scanned, line_ends } = &mut self.state else {
+        let State::Head { scanned, line_ends, .. } = &mut self.state else {
             return Ok(None);
         };
         let prefix = input.len().min(b"HTTP/".len());
@@ -442,6 +448,9 @@ fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError>
         let name = header.name;
         let value = header.value;
         if name.eq_ignore_ascii_case("content-length") {
+            if list_items(value).next().is_none() {
+                return Err(DecodeError::InvalidContentLength);
+            }
             for item in list_items(value) {
                 let n = parse_decimal(item).ok_or(DecodeError::InvalidContentLength)?;
                 if content_length.replace(n).is_some_and(|old| old != n) {

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus fuzz/corpus/<target>/seed-* from the test fixtures.
+Input layouts are those of fuzz/src/lib.rs. Rerun: python3 fuzz/seeds.py"""
+import glob, os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(ROOT, "fuzz", "corpus")
+
+def write(target, name, data):
+    os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
+    with open(os.path.join(CORPUS, target, "seed-" + name), "wb") as f:
+        f.write(data)
+
+seed = bytes([3, 7, 40, 1])  # seed length 3, then the seed
+for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "*.http"))):
+    name = os.path.basename(path)[:-5]
+    data = open(path, "rb").read()
+    if len(data) > 4000:
+        continue
+    write("response", name, seed + data)
+write("response", "chunked-trailers", seed + b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\n")
+write("response", "lf-only", bytes([0]) + b"HTTP/1.0 200 OK\nContent-Length: 2\n\nok")
+
+write("chunked", "framed", bytes([2, 5, 9]) + b"5\r\nhello\r\n4;ext\r\n mor\r\n0\r\n\r\n")
+write("chunked", "plain", bytes([1, 3]) + b"ami-0a887e401f7654935\n")
+write("chunked", "overflow", bytes([0]) + b"FFFFFFFFFFFFFFFFF\r\n")
+
+write("listing", "meta-data", b"ami-id\nami-launch-index\nblock-device-mapping/\niam/\npublic-keys/\ntags/\n")
+write("listing", "public-keys", b"0=my-key\n1=deploy")
+write("listing", "macs", b"0e:49:61:0f:c3:11/\r\n0e:49:61:0f:c3:12/\r\n")
+write("listing", "latest", b"dynamic\nmeta-data\nuser-data")
+write("listing", "bad", b"a\n\nb\x00")
+
+write("request", "v2-get", b"/latest/meta-data/instance-id\xffAQAEAKQRRHnsX8GCPgYTGMShrFJkMhru3n-8Ul5Gzvzj-bpWKYZuiw==\xffimds-rs/0.1")
+write("request", "v1-get", b"/latest/meta-data/")
+write("request", "injection", b"/latest\r\nX-Forwarded-For: 1\xfftok\r\nen\xffagent")
+write("request", "dots", b"/latest/../meta-data/\xff\xffa b")
+print("seeds written")

@@ -1,0 +1,290 @@
+//! The properties the fuzz targets check, one function per target. The same file
+//! is compiled into the crate's tests (`tests/fuzz_corpus.rs`), which replay every
+//! committed corpus file on stable Rust.
+
+use imds::parse::Listing;
+use imds::path;
+use imds::wire::{
+    BodyMode, DecodeError, Decoded, Decoder, Limits, MAX_REQUEST_LEN, Progress, ReadError, Reader, Request,
+    ResponseHead,
+};
+use imds::{Endpoint, Token, TokenTtl};
+
+/// Small limits, so that the fuzzer reaches them.
+pub const LIMITS: Limits = Limits { max_head_len: 1024, max_body_len: 4096 };
+
+/// What a response decoded to, independent of how its bytes were split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The head with spans resolved.
+    pub head: Option<(ResponseHead, Vec<u8>, Option<Vec<u8>>)>,
+    /// The body (de-chunked).
+    pub body: Vec<u8>,
+    /// How it ended.
+    pub end: Result<(), DecodeError>,
+}
+
+fn resolve(head: ResponseHead, input: &[u8]) -> (ResponseHead, Vec<u8>, Option<Vec<u8>>) {
+    let reason = head.reason.of(input).to_vec();
+    let content_type = head.content_type.map(|span| span.of(input).to_vec());
+    // Spans depend on where the head sat; compare what they point at instead.
+    let blank = imds::wire::Span { start: 0, end: 0 };
+    (ResponseHead { reason: blank, content_type: content_type.as_ref().map(|_| blank), ..head }, reason, content_type)
+}
+
+/// Decodes `input` through [`Decoder`], fed in pieces of the given sizes (cycled;
+/// the rest in one piece when `splits` is empty), with EOF after the last byte.
+pub fn decode_split(input: &[u8], splits: &[usize], limits: Limits) -> Outcome {
+    let mut decoder = Decoder::new(limits);
+    let mut outcome = Outcome { head: None, body: Vec::new(), end: Ok(()) };
+    let mut fed = if splits.is_empty() { input.len() } else { 0 };
+    let mut next_split = splits.iter().cycle();
+    let mut start = 0;
+    for _ in 0..1_000_000 {
+        let window = &input[start..fed];
+        let eof = fed == input.len();
+        match decoder.decode(window, eof) {
+            Err(e) => {
+                outcome.end = Err(e);
+                return outcome;
+            }
+            Ok((consumed, decoded)) => {
+                assert!(consumed <= window.len(), "consumed more than given");
+                match decoded {
+                    Decoded::Head(head) => {
+                        assert!(outcome.head.is_none(), "two heads");
+                        assert_eq!(head.len <= consumed, true);
+                        outcome.head = Some(resolve(head, window));
+                    }
+                    Decoded::Body(piece) => {
+                        assert!(!piece.is_empty(), "empty body piece");
+                        assert_eq!(piece.as_ptr(), window[consumed - piece.len()..].as_ptr(), "piece not at the end");
+                        outcome.body.extend_from_slice(piece);
+                    }
+                    Decoded::End => return outcome,
+                    Decoded::NeedMore => {
+                        assert!(!eof, "NeedMore after EOF");
+                        let step = next_split.next().copied().unwrap_or(input.len()).max(1);
+                        fed = (fed + step).min(input.len());
+                    }
+                }
+                start += consumed;
+            }
+        }
+    }
+    panic!("decoder made no progress");
+}
+
+/// Feeds `input` through a [`Reader`] with a `buf_len` buffer, reading at most
+/// `read_len` bytes at a time.
+pub fn read_split(input: &[u8], mode: BodyMode, buf_len: usize, read_len: usize, limits: Limits) -> Result<Outcome, ReadError> {
+    let mut buf = vec![0u8; buf_len];
+    let mut reader = Reader::new(limits, mode);
+    let mut rest = input;
+    let mut body = Vec::new();
+    let mut head = None;
+    for _ in 0..1_000_000 {
+        match reader.poll(&mut buf) {
+            Err(ReadError::Decode(e)) => {
+                if mode == BodyMode::Contiguous {
+                    body = reader.response(&buf).map(|r| r.body().to_vec()).unwrap_or_default();
+                }
+                return Ok(Outcome { head, body, end: Err(e) });
+            }
+            Err(e) => return Err(e),
+            Ok(Progress::Head(h)) => {
+                let response = reader.response(&buf).expect("a head");
+                assert_eq!(response.status(), h.status);
+                head = Some(resolve(h, &buf));
+            }
+            Ok(Progress::Piece(piece)) => {
+                assert_eq!(mode, BodyMode::Streaming);
+                body.extend_from_slice(piece);
+            }
+            Ok(Progress::Complete) => {
+                let response = reader.response(&buf).expect("a response");
+                assert!(response.is_complete());
+                if mode == BodyMode::Contiguous {
+                    body = response.body().to_vec();
+                }
+                return Ok(Outcome { head, body, end: Ok(()) });
+            }
+            Ok(Progress::NeedMore) => {
+                let spare = reader.spare(&mut buf)?;
+                let n = rest.len().min(spare.len()).min(read_len.max(1));
+                spare[..n].copy_from_slice(&rest[..n]);
+                rest = &rest[n..];
+                if n == 0 {
+                    reader.eof();
+                } else {
+                    reader.received(n)?;
+                }
+            }
+        }
+    }
+    panic!("reader made no progress");
+}
+
+/// Checks that every way of feeding `input` gives the same outcome, and that the
+/// outcome keeps the framing's promises. `seed` picks the splits and buffer sizes.
+pub fn check_response(input: &[u8], seed: &[u8]) -> Outcome {
+    check_response_with(input, seed, LIMITS)
+}
+
+/// [`check_response`] with other limits.
+pub fn check_response_with(input: &[u8], seed: &[u8], limits: Limits) -> Outcome {
+    let reference = decode_split(input, &[], limits);
+    let splits: Vec<usize> = seed.iter().map(|&b| usize::from(b % 64) + 1).collect();
+    assert_eq!(decode_split(input, &splits, limits), reference, "split {splits:?}");
+    assert_eq!(decode_split(input, &[1], limits), reference, "byte at a time");
+
+    let big = input.len() + limits.max_head_len + limits.max_body_len as usize;
+    let read_len = splits.first().copied().unwrap_or(big);
+    let contiguous = read_split(input, BodyMode::Contiguous, big, read_len, limits).expect("buffer is large enough");
+    assert_eq!(contiguous, reference, "contiguous reader");
+
+    let small = 48 + usize::from(seed.get(1).copied().unwrap_or(0)) * 4;
+    match read_split(input, BodyMode::Streaming, small, read_len, limits) {
+        Ok(streamed) => assert_eq!(streamed, reference, "streaming reader, {small} byte buffer"),
+        Err(ReadError::BufferTooSmall { .. }) => {
+            let head_len = reference.head.as_ref().map(|h| h.0.len);
+            assert!(head_len.is_none_or(|len| len > small - 1), "head of {head_len:?} fits {small} bytes");
+        }
+        Err(e) => panic!("streaming reader: {e:?}"),
+    }
+
+    if let (Some((head, ..)), Ok(())) = (&reference.head, reference.end) {
+        assert!(reference.body.len() as u64 <= limits.max_body_len);
+        if let Some(n) = head.content_length() {
+            assert_eq!(reference.body.len() as u64, n, "Content-Length not honoured");
+        }
+    }
+    reference
+}
+
+/// Fuzz input for [`check_response`]: one seed-length byte, the seed, the response.
+pub fn response(data: &[u8]) {
+    let (seed, input) = split_seed(data);
+    check_response(input, seed);
+}
+
+/// Fuzz input: a seed, then bytes used as a chunked body after a fixed head; and
+/// the same bytes chunked validly by the seed, which must decode to themselves.
+pub fn chunked(data: &[u8]) {
+    let (seed, body) = split_seed(data);
+    let head: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    check_response(&[head, body].concat(), seed);
+
+    let mut encoded = head.to_vec();
+    let mut rest = body;
+    let mut sizes = seed.iter().cycle();
+    let mut i = 0;
+    while let (Some(&size), false) = (sizes.next(), rest.is_empty()) {
+        i += 1;
+        let n = usize::from(size).clamp(1, rest.len());
+        let extension = if i % 3 == 1 { ";name=\"value\"" } else { "" };
+        let line_end = if i % 4 == 2 { "\n" } else { "\r\n" };
+        encoded.extend_from_slice(format!("{n:X}{extension}{line_end}").as_bytes());
+        encoded.extend_from_slice(&rest[..n]);
+        encoded.extend_from_slice(line_end.as_bytes());
+        rest = &rest[n..];
+    }
+    if !rest.is_empty() {
+        encoded.extend_from_slice(format!("{:x}\r\n", rest.len()).as_bytes());
+        encoded.extend_from_slice(rest);
+        encoded.extend_from_slice(b"\r\n");
+    }
+    encoded.extend_from_slice(b"0\r\nTrailer: x\r\n\r\n");
+    let outcome = check_response(&encoded, seed);
+    if body.len() as u64 <= LIMITS.max_body_len {
+        assert_eq!(outcome.end, Ok(()), "valid chunking refused");
+        assert_eq!(outcome.body, body, "chunked body changed");
+    } else {
+        assert_eq!(outcome.end, Err(DecodeError::BodyTooLarge));
+    }
+}
+
+/// Fuzz input: a listing body. Accepted listings hold only valid entries whose
+/// joins are valid paths or typed errors; refused ones name an offset inside.
+pub fn listing(body: &[u8]) {
+    match Listing::parse(body) {
+        Ok(listing) => {
+            let mut buf = [0u8; path::MAX_PATH_LEN + 1];
+            let mut joined_raw = Vec::new();
+            for entry in listing {
+                assert!(!entry.raw().is_empty());
+                assert!(entry.raw().bytes().all(|b| (0x21..=0x7e).contains(&b)));
+                assert!(entry.raw().ends_with(entry.segment()) || entry.raw().starts_with(entry.segment()));
+                if let Ok(joined) = entry.join("/latest/meta-data/", &mut buf) {
+                    assert_eq!(path::validate(joined), Ok(()));
+                    assert_eq!(joined.ends_with('/'), entry.is_dir());
+                }
+                joined_raw.extend_from_slice(entry.raw().as_bytes());
+                joined_raw.push(b'\n');
+            }
+            let normalized: Vec<u8> = body.iter().copied().filter(|&b| b != b'\r').collect();
+            let normalized = if normalized.ends_with(b"\n") || normalized.is_empty() {
+                normalized
+            } else {
+                [normalized, b"\n".to_vec()].concat()
+            };
+            assert_eq!(joined_raw, normalized, "entries do not rebuild the listing");
+        }
+        Err(e) => assert!(e.offset < body.len().max(1), "error offset {e:?} outside the body"),
+    }
+}
+
+/// Fuzz input: path, token and user agent separated by 0xFF bytes. Whatever is
+/// accepted must encode to exactly one request that httparse reads back, with
+/// exactly the headers intended.
+pub fn request(data: &[u8]) {
+    let mut parts = data.split(|&b| b == 0xff);
+    let path = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let token = parts.next().and_then(|t| Token::new(t).ok());
+    let agent = parts.next().map(|a| String::from_utf8_lossy(a).into_owned());
+    let endpoint = match data.first().map(|b| b % 3) {
+        Some(0) => Endpoint::IPV4,
+        Some(1) => Endpoint::IPV6,
+        _ => Endpoint::parse("http://localhost:8080").expect("valid"),
+    };
+    let requests =
+        [Request::Get { path: &path, token: token.as_ref() }, Request::PutToken { ttl: TokenTtl::new(data.len() as u32 % 21600 + 1).expect("in range") }];
+    for request in requests {
+        let mut buf = [0u8; MAX_REQUEST_LEN];
+        let Ok(n) = request.encode(&endpoint, agent.as_deref(), &mut buf) else {
+            if let Request::Get { path, .. } = request {
+                let valid_agent = agent.as_deref().is_none_or(|a| Request::Get { path: "/", token: None }.encode(&endpoint, Some(a), &mut buf).is_ok());
+                assert!(path::validate(path).is_err() || !valid_agent, "valid input refused");
+            }
+            continue;
+        };
+        let mut headers = [httparse::EMPTY_HEADER; 8];
+        let mut parsed = httparse::Request::new(&mut headers);
+        assert_eq!(parsed.parse(&buf[..n]), Ok(httparse::Status::Complete(n)), "not exactly one request");
+        let mut expected: Vec<(&str, Vec<u8>)> = vec![("Host", endpoint.host_header().to_string().into_bytes())];
+        if let Some(agent) = &agent {
+            expected.push(("User-Agent", agent.as_bytes().to_vec()));
+        }
+        match request {
+            Request::Get { path, token } => {
+                assert_eq!((parsed.method, parsed.path), (Some("GET"), Some(path)));
+                if let Some(token) = token {
+                    expected.push(("X-aws-ec2-metadata-token", token.as_bytes().to_vec()));
+                }
+            }
+            Request::PutToken { ttl } => {
+                assert_eq!((parsed.method, parsed.path), (Some("PUT"), Some("/latest/api/token")));
+                expected.push(("X-aws-ec2-metadata-token-ttl-seconds", ttl.seconds().to_string().into_bytes()));
+                expected.push(("Content-Length", b"0".to_vec()));
+            }
+        }
+        let got: Vec<(&str, Vec<u8>)> = parsed.headers.iter().map(|h| (h.name, h.value.to_vec())).collect();
+        assert_eq!(got, expected, "headers differ");
+    }
+}
+
+fn split_seed(data: &[u8]) -> (&[u8], &[u8]) {
+    let seed_len = usize::from(data.first().copied().unwrap_or(0) % 8);
+    let rest = data.get(1..).unwrap_or_default();
+    rest.split_at(seed_len.min(rest.len()))
+}
