@@ -42,7 +42,6 @@ impl Scheme {
 
 /// The host part of an endpoint: an IP literal or a validated DNS-style name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[allow(clippy::large_enum_variant, reason = "no allocator: the name is stored inline")]
 pub enum Host {
     /// An IPv4 or IPv6 address literal.
@@ -68,7 +67,6 @@ impl fmt::Display for Host {
 /// `Display` gives the URL (`http://169.254.169.254`, `http://[fd00:ec2::254]`,
 /// `http://127.0.0.1:8080`): the port is shown only when it is not the scheme's default.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Endpoint {
     scheme: Scheme,
     host: Host,
@@ -195,6 +193,20 @@ impl FromStr for Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://{}", self.scheme.as_str(), self.host_header())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Host {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{}", defmt::Display2Format(self))
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Endpoint {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{}", defmt::Display2Format(self))
     }
 }
 

@@ -47,6 +47,8 @@
 pub mod endpoint;
 pub mod parse;
 pub mod path;
+#[cfg(feature = "std")]
+mod std_io;
 pub mod token;
 pub mod wire;
 

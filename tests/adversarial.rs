@@ -47,7 +47,10 @@ fn http_versions() {
     let kept = outcome(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok");
     assert!(kept.head.unwrap().0.keep_alive);
     assert_eq!(ok_body(b"HTTP/1.0 200 OK\r\n\r\nto the end"), b"to the end");
-    assert_eq!(error(b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), Err(UnsupportedTransferEncoding));
+    assert_eq!(
+        error(b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        Err(UnsupportedTransferEncoding)
+    );
 }
 
 #[test]
@@ -94,7 +97,10 @@ fn content_length_variants() {
     assert_eq!(error(b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551615\r\n\r\n"), Err(InvalidContentLength));
     assert_eq!(error(b"HTTP/1.1 200 OK\r\nContent-Length: 9999999999999999999\r\n\r\n"), Err(BodyTooLarge));
     assert_eq!(error(b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n"), Err(BodyTooLarge));
-    assert_eq!(error(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"), Err(InvalidContentLength));
+    assert_eq!(
+        error(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"),
+        Err(InvalidContentLength)
+    );
     assert_eq!(error(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok"), Err(InvalidContentLength));
     // Equal duplicates count once (RFC 9110 §8.6).
     assert_eq!(ok_body(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok"), b"ok");
@@ -161,7 +167,8 @@ fn line_endings() {
 #[test]
 fn token_ttl_header() {
     let ttl = |value: &str| {
-        let head = format!("HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: {value}\r\nContent-Length: 0\r\n\r\n");
+        let head =
+            format!("HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: {value}\r\nContent-Length: 0\r\n\r\n");
         let outcome = outcome(head.as_bytes());
         outcome.end.map(|()| outcome.head.unwrap().0.token_ttl)
     };
@@ -178,7 +185,9 @@ fn token_ttl_header() {
 fn bodiless_statuses_and_interim_responses() {
     let no_content = outcome(b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n");
     assert_eq!((no_content.end, no_content.head.unwrap().0.framing), (Ok(()), Framing::Empty));
-    let many_interim = [b"HTTP/1.1 100 Continue\r\n\r\n".repeat(50), b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec()].concat();
+    let many_interim =
+        [b"HTTP/1.1 100 Continue\r\n\r\n".repeat(50), b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec()]
+            .concat();
     assert_eq!(ok_body(&many_interim), b"ok");
     assert_eq!(error(&b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n".repeat(3)), Err(UnexpectedEof(EofPhase::Head)));
 }

@@ -58,10 +58,17 @@ fn others() -> [(Expect, Vec<u8>); 5] {
             fixture("user_data.txt"),
         ),
         (
-            Expect { keep_alive: true, content_type: Some("application/json"), ..expect("emulator_keep_alive.http", 200, "OK", None) },
+            Expect {
+                keep_alive: true,
+                content_type: Some("application/json"),
+                ..expect("emulator_keep_alive.http", 200, "OK", None)
+            },
             identity_body,
         ),
-        (Expect { framing: |_| Framing::CloseDelimited, ..expect("close_delimited.http", 200, "OK", None) }, listing_body),
+        (
+            Expect { framing: |_| Framing::CloseDelimited, ..expect("close_delimited.http", 200, "OK", None) },
+            listing_body,
+        ),
         (Expect { content_type: None, ..expect("http10_lf_only.http", 200, "OK", None) }, b"us-east-1".to_vec()),
         (expect("interim_100.http", 200, "OK", Some(21600)), b"eu-west-1b".to_vec()),
     ]
@@ -113,7 +120,12 @@ fn every_split_point_and_byte_at_a_time_agree() {
         // Every split point of the smaller fixtures; a prime stride through the 16 KiB one.
         let stride = if bytes.len() > 4096 { 61 } else { 1 };
         for at in (0..=bytes.len()).step_by(stride) {
-            assert_eq!(decode_split(&bytes, &[at, bytes.len()], Limits::DEFAULT), reference, "{} split at {at}", expect.file);
+            assert_eq!(
+                decode_split(&bytes, &[at, bytes.len()], Limits::DEFAULT),
+                reference,
+                "{} split at {at}",
+                expect.file
+            );
             let read = read_split(&bytes, BodyMode::Contiguous, bytes.len() + 16, at.max(1), Limits::DEFAULT).unwrap();
             assert_eq!(read, reference, "{} reader, reads of {at}", expect.file);
         }
@@ -210,7 +222,12 @@ fn a_short_body_is_never_complete() {
         }
         for cut in [bytes.len() - 1, bytes.len() - body.len() / 2 - 1] {
             let outcome = decode_split(&bytes[..cut], &[], Limits::DEFAULT);
-            assert_eq!(outcome.end, Err(DecodeError::UnexpectedEof(imds::wire::EofPhase::Body)), "{} cut at {cut}", expect.file);
+            assert_eq!(
+                outcome.end,
+                Err(DecodeError::UnexpectedEof(imds::wire::EofPhase::Body)),
+                "{} cut at {cut}",
+                expect.file
+            );
         }
     }
 }

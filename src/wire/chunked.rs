@@ -3,8 +3,8 @@
 //!
 //! Accepted: hex sizes of at most 16 digits (no overflow), optional whitespace
 //! after the size, chunk extensions (ignored), trailer fields (ignored), and bare
-//! LF as well as CRLF line ends. Extensions and trailers together are bounded
-//! by the head limit.
+//! LF as well as CRLF line ends. Each size line's extensions, and the trailer
+//! section, are bounded by the head limit.
 
 use super::response::DecodeError;
 
@@ -52,7 +52,7 @@ pub(crate) enum Step {
 pub(crate) struct Chunked {
     state: State,
     size: u64,
-    /// Extension and trailer bytes seen so far, bounded by `max_line_bytes`.
+    /// Extension bytes of this size line, or trailer bytes, bounded by `max_line_bytes`.
     line_bytes: usize,
 }
 
@@ -133,6 +133,7 @@ impl Chunked {
     }
 
     fn size_line_done(&mut self, body_room: u64) -> Result<State, DecodeError> {
+        self.line_bytes = 0;
         let size = core::mem::take(&mut self.size);
         match size {
             0 => Ok(State::TrailerStart),
@@ -224,6 +225,9 @@ mod tests {
         assert_eq!(dechunk(b"FFFFFFFFFFFFFFFF\r\n", u64::MAX - 1), Err(BodyTooLarge));
         assert_eq!(dechunk(b"11\r\n", 16), Err(BodyTooLarge));
         assert_eq!(dechunk(&[b"1;".as_slice(), &[b'e'; 65]].concat(), 16), Err(HeadTooLarge));
+        let many = b"1;eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\r\nx\r\n".repeat(10);
+        assert_eq!(dechunk(&[many.as_slice(), b"0\r\n\r\n"].concat(), 16), Ok((b"xxxxxxxxxx".to_vec(), true)));
+        assert_eq!(dechunk(&[b"0\r\n".as_slice(), &b"T: v\r\n".repeat(20), b"\r\n"].concat(), 16), Err(HeadTooLarge));
         assert_eq!(dechunk(b"1;\x00\r\n", 16), Err(MalformedChunk));
     }
 

@@ -27,7 +27,7 @@ use super::chunked::{self, Chunked};
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Limits {
     /// Longest head (status line and fields, with the empty line), in bytes; also
-    /// bounds chunk extensions and trailers together. Default 8 KiB.
+    /// bounds the extensions of each chunk-size line and the trailer section. Default 8 KiB.
     pub max_head_len: usize,
     /// Largest body, in bytes. Default 64 KiB.
     pub max_body_len: u64,
@@ -58,7 +58,7 @@ pub enum DecodeError {
     MalformedHead(HeadError),
     /// The head has more than [`MAX_HEADERS`] fields.
     TooManyHeaders,
-    /// The head (or chunk extensions and trailers) passed [`Limits::max_head_len`].
+    /// The head, a chunk-size line's extensions or the trailers passed [`Limits::max_head_len`].
     HeadTooLarge,
     /// A Content-Length that is not decimal digits, overflows, or disagrees with another.
     InvalidContentLength,

@@ -1,0 +1,17 @@
+//! Prints the sizes the README quotes.
+//!
+//!     cargo run --example sizes
+
+use core::mem::size_of;
+
+fn main() {
+    println!("| what | bytes |");
+    println!("|---|---|");
+    println!("| `wire::Decoder` | {} |", size_of::<imds::wire::Decoder>());
+    println!("| `wire::Reader` | {} |", size_of::<imds::wire::Reader>());
+    println!("| `wire::ResponseHead` | {} |", size_of::<imds::wire::ResponseHead>());
+    println!("| `Endpoint` | {} |", size_of::<imds::Endpoint>());
+    println!("| `Token` | {} |", size_of::<imds::Token>());
+    println!("| `wire::MAX_REQUEST_LEN` (largest request) | {} |", imds::wire::MAX_REQUEST_LEN);
+    println!("| `wire::max_request_len(64)` (paths up to 64 bytes) | {} |", imds::wire::max_request_len(64));
+}

@@ -1,0 +1,86 @@
+//! A `no_std`, `no_main` binary that uses the whole public API of `imds`, built for
+//! the host with `panic = "abort"` and no global allocator. If anything in the
+//! dependency graph links std, the build fails with "duplicate lang item
+//! `panic_impl`"; if anything needs alloc, with "no global memory allocator found".
+#![no_std]
+#![no_main]
+
+#[cfg(feature = "leak-std")]
+extern crate std;
+
+use core::hint::black_box;
+
+use imds::parse::Listing;
+use imds::wire::{BodyMode, Decoder, Limits, MAX_REQUEST_LEN, Progress, Reader, Request};
+use imds::{Endpoint, Token, TokenTtl, path};
+
+const RESPONSE: &[u8] =
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nami-id\n\r\n5\r\niam/\n\r\n0\r\n\r\n";
+
+fn exercise() -> usize {
+    let mut total = 0;
+    let endpoint = Endpoint::parse(black_box("http://[::1]:8080")).unwrap_or(Endpoint::IPV6);
+    let mut tx = [0u8; MAX_REQUEST_LEN];
+    let token = Token::new(black_box(b"AQAEAKQRRHnsX8GCPgYTGMShrFJkMhru3n-8Ul5Gzvzj-bpWKYZuiw==")).ok();
+    let ttl = TokenTtl::new(black_box(21600)).unwrap_or(TokenTtl::MAX);
+    for request in [Request::PutToken { ttl }, Request::Get { path: "/latest/meta-data/", token: token.as_ref() }] {
+        total += request.encode(&endpoint, Some("imds"), &mut tx).unwrap_or(0);
+    }
+
+    let mut decoder = Decoder::new(Limits::DEFAULT);
+    let mut input = black_box(RESPONSE);
+    while let Ok((consumed, decoded)) = decoder.decode(input, true) {
+        input = input.get(consumed..).unwrap_or_default();
+        if decoded == imds::wire::Decoded::End {
+            break;
+        }
+    }
+
+    let mut rx = [0u8; 256];
+    let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
+    let mut wire = black_box(RESPONSE);
+    while let Ok(progress) = reader.poll(&mut rx) {
+        if progress != Progress::NeedMore {
+            if progress == Progress::Complete {
+                break;
+            }
+            continue;
+        }
+        let Ok(spare) = reader.spare(&mut rx) else { break };
+        let n = spare.len().min(wire.len());
+        spare.get_mut(..n).unwrap_or_default().copy_from_slice(wire.get(..n).unwrap_or_default());
+        wire = wire.get(n..).unwrap_or_default();
+        if n == 0 {
+            reader.eof()
+        } else if reader.received(n).is_err() {
+            break;
+        }
+    }
+    if let Some(body) = reader.response(&rx).map(|r| r.body()) {
+        let mut buf = [0u8; path::MAX_PATH_LEN];
+        for entry in Listing::parse(body).into_iter().flatten() {
+            total += entry.join("/latest/meta-data/", &mut buf).map_or(0, str::len);
+        }
+    }
+    #[cfg(feature = "leak-alloc")]
+    {
+        extern crate alloc;
+        total += alloc::vec![1u8; total].len();
+    }
+    total
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
+    // 0 when everything above did its job.
+    if black_box(exercise()) > 0 { 0 } else { 1 }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {}
+}
+
+/// Referenced by the precompiled `core` even with `panic = "abort"`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}

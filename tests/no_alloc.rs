@@ -1,0 +1,101 @@
+//! Encoding, decoding and parsing allocate nothing: a counting global allocator
+//! sees no allocation on the measuring thread while they run.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use imds::parse::Listing;
+use imds::wire::{BodyMode, Decoder, Limits, MAX_REQUEST_LEN, Progress, Reader, Request};
+use imds::{Endpoint, Token, TokenTtl, path};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn the_wire_core_allocates_nothing() {
+    let responses: Vec<Vec<u8>> =
+        ["token.http", "credentials.http", "user_data_chunked.http", "not_found.http", "close_delimited.http"]
+            .iter()
+            .map(|f| fixture(f))
+            .collect();
+    let mut rx = vec![0u8; 32 * 1024];
+    let mut small = [0u8; 1024];
+
+    let counted = allocations_during(|| {
+        // Requests.
+        let endpoint = Endpoint::parse("http://[::1]:8080/").unwrap();
+        let token = Token::new(b"AQAEAKQRRHnsX8GCPgYTGMShrFJkMhru3n-8Ul5Gzvzj-bpWKYZuiw==").unwrap();
+        let mut tx = [0u8; MAX_REQUEST_LEN];
+        let get = Request::Get { path: "/latest/meta-data/iam/security-credentials/", token: Some(&token) };
+        assert!(get.encode(&endpoint, Some("imds/0.1"), &mut tx).is_ok());
+        assert!(Request::PutToken { ttl: TokenTtl::MAX }.encode(&Endpoint::IPV4, None, &mut tx).is_ok());
+        assert!(Request::Get { path: "/../x", token: None }.encode(&endpoint, None, &mut tx).is_err());
+
+        for response in &responses {
+            // Event-level decoding, one shot.
+            let mut decoder = Decoder::new(Limits::DEFAULT);
+            let mut input = &response[..];
+            loop {
+                let (consumed, decoded) = decoder.decode(input, true).unwrap();
+                input = &input[consumed..];
+                if decoded == imds::wire::Decoded::End {
+                    break;
+                }
+            }
+            // Buffer-level, contiguous and streamed, in 100-byte reads.
+            for (mode, buf) in [(BodyMode::Contiguous, &mut rx[..]), (BodyMode::Streaming, &mut small[..])] {
+                let mut reader = Reader::new(Limits::DEFAULT, mode);
+                let mut wire = &response[..];
+                while reader.poll(buf).unwrap() != Progress::Complete {
+                    let spare = reader.spare(buf).unwrap();
+                    let n = spare.len().min(wire.len()).min(100);
+                    spare[..n].copy_from_slice(&wire[..n]);
+                    wire = &wire[n..];
+                    if n == 0 { reader.eof() } else { reader.received(n).unwrap() }
+                }
+            }
+        }
+
+        // Listings and paths.
+        let listing = Listing::parse(b"ami-id\niam/\n0=my-key\n").unwrap();
+        let mut path_buf = [0u8; path::MAX_PATH_LEN];
+        for entry in listing {
+            assert!(entry.join("/latest/meta-data/", &mut path_buf).is_ok());
+        }
+        assert!(path::join_into::<64>("/latest/", "dynamic/").is_ok());
+        assert!(Listing::parse(b"a\n\n").is_err());
+    });
+    assert_eq!(counted, 0, "the wire core allocated");
+    // The counter works: std allocates.
+    assert!(allocations_during(|| drop(vec![1u8; 10])) > 0);
+}
