@@ -259,8 +259,12 @@ fn split_host_port(authority: &str) -> Result<(Host, Option<&str>), EndpointErro
     if let Ok(ip) = Ipv4Addr::from_str(name) {
         return Ok((Host::Ip(IpAddr::V4(ip)), port));
     }
+    // Labels of letters, digits, '-' and '_', separated by single dots (one
+    // trailing dot allowed); all-numeric names are malformed IPv4 addresses.
     let valid_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
-    if !name.bytes().all(valid_byte) {
+    let labels = name.strip_suffix('.').unwrap_or(name);
+    let numeric = labels.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if !name.bytes().all(valid_byte) || labels.split('.').any(str::is_empty) || numeric {
         return Err(EndpointError::InvalidHost);
     }
     let name = heapless::String::try_from(name).map_err(|_| EndpointError::HostTooLong)?;
@@ -297,7 +301,11 @@ mod tests {
             ("http://[::1]:8080/", "http://[::1]:8080", 8080),
             ("http://127.0.0.1:1338", "http://127.0.0.1:1338", 1338),
             ("http://override:456", "http://override:456", 456),
+            ("https://custom", "https://custom", 443),
+            ("http://169.254.169.200", "http://169.254.169.200", 80),
             ("http://localhost:80", "http://localhost", 80),
+            ("http://imds.internal.:8080", "http://imds.internal.:8080", 8080),
+            ("http://a1.b-2_c", "http://a1.b-2_c", 80),
             ("https://metadata.example.com", "https://metadata.example.com", 443),
             ("https://metadata.example.com:80", "https://metadata.example.com:80", 80),
         ];
@@ -314,6 +322,7 @@ mod tests {
         use EndpointError::*;
         let cases = [
             ("169.254.169.254", UnsupportedScheme),
+            ("not a uri", UnsupportedScheme),
             ("ftp://host", UnsupportedScheme),
             ("http://", MissingHost),
             ("http://:80", MissingHost),
@@ -337,6 +346,11 @@ mod tests {
             ("http://ho st", InvalidHost),
             ("http://h\r\nX: y", InvalidHost),
             ("http://hőst", InvalidHost),
+            ("http://256.1.1.1", InvalidHost),
+            ("http://1.2.3", InvalidHost),
+            ("http://a..b", InvalidHost),
+            ("http://.a", InvalidHost),
+            ("http://.", InvalidHost),
         ];
         for (url, error) in cases {
             assert_eq!(Endpoint::parse(url), Err(error), "{url:?}");

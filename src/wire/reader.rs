@@ -51,6 +51,9 @@ pub enum ReadError {
     },
     /// [`Reader::received`] reported more bytes than [`Reader::spare`] offered.
     Overrun,
+    /// The buffer passed is shorter than the bytes already received into it: pass
+    /// the same buffer to every call.
+    BufferShrunk,
     /// The response itself is bad.
     Decode(DecodeError),
 }
@@ -61,6 +64,7 @@ impl fmt::Display for ReadError {
             ReadError::BufferTooSmall { required: Some(n) } => write!(f, "receive buffer too small: {n} bytes needed"),
             ReadError::BufferTooSmall { required: None } => f.write_str("receive buffer too small"),
             ReadError::Overrun => f.write_str("received more bytes than the spare room offered"),
+            ReadError::BufferShrunk => f.write_str("receive buffer shorter than the bytes received into it"),
             ReadError::Decode(e) => e.fmt(f),
         }
     }
@@ -115,8 +119,9 @@ impl Reader {
 
     /// The room to read into, after reclaiming what earlier pieces and framing used.
     pub fn spare<'b>(&mut self, buf: &'b mut [u8]) -> Result<&'b mut [u8], ReadError> {
+        self.check_buffer(buf)?;
         if self.raw > self.kept {
-            buf.copy_within(self.raw..self.filled.min(buf.len()), self.kept);
+            buf.copy_within(self.raw..self.filled, self.kept);
             self.filled -= self.raw - self.kept;
             self.raw = self.kept;
         }
@@ -149,6 +154,7 @@ impl Reader {
         if self.complete {
             return Ok(Progress::Complete);
         }
+        self.check_buffer(buf)?;
         loop {
             let input = buf.get(self.raw..self.filled).unwrap_or_default();
             let (consumed, decoded) = self.decoder.decode(input, self.eof)?;
@@ -184,6 +190,13 @@ impl Reader {
                     }
                 }
             }
+        }
+    }
+
+    fn check_buffer(&self, buf: &[u8]) -> Result<(), ReadError> {
+        match self.filled <= buf.len() {
+            true => Ok(()),
+            false => Err(ReadError::BufferShrunk),
         }
     }
 
@@ -281,6 +294,32 @@ impl<'b> Response<'b> {
     /// True when the body is complete.
     pub fn is_complete(&self) -> bool {
         self.complete
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misuse_is_an_error_not_a_panic() {
+        let mut buf = [0u8; 64];
+        let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
+        let spare = reader.spare(&mut buf).unwrap();
+        spare[..12].copy_from_slice(b"HTTP/1.1 200");
+        assert_eq!(reader.received(65), Err(ReadError::Overrun));
+        reader.received(12).unwrap();
+        assert_eq!(reader.received(53), Err(ReadError::Overrun));
+        assert_eq!(reader.poll(&mut buf), Ok(Progress::NeedMore));
+        assert_eq!(reader.poll(&mut buf[..4]), Err(ReadError::BufferShrunk));
+        assert_eq!(reader.spare(&mut buf[..4]).map(|s| s.len()), Err(ReadError::BufferShrunk));
+        assert_eq!(reader.spare(&mut buf).map(|s| s.len()), Ok(52));
+        reader.eof();
+        let eof = ReadError::Decode(DecodeError::UnexpectedEof(super::super::EofPhase::Head));
+        assert_eq!(reader.poll(&mut buf), Err(eof));
+        assert_eq!(reader.poll(&mut buf), Err(eof), "poisoned");
+        reader.reset();
+        assert_eq!(reader.poll(&mut buf), Ok(Progress::NeedMore));
     }
 }
 
