@@ -38,6 +38,15 @@ pub enum Progress<'b> {
     Complete,
 }
 
+/// [`Progress`] with a piece as a range of the buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Advance {
+    NeedMore,
+    Head(ResponseHead),
+    Piece(core::ops::Range<usize>),
+    Complete,
+}
+
 /// Why the reader could not go on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -117,6 +126,11 @@ impl Reader {
         *self = Reader::new(self.decoder.limits(), self.mode);
     }
 
+    /// The body mode chosen at construction.
+    pub fn mode(&self) -> BodyMode {
+        self.mode
+    }
+
     /// The room to read into, after reclaiming what earlier pieces and framing used.
     pub fn spare<'b>(&mut self, buf: &'b mut [u8]) -> Result<&'b mut [u8], ReadError> {
         self.check_buffer(buf)?;
@@ -151,8 +165,19 @@ impl Reader {
     /// Decodes what was received; call until it returns [`Progress::NeedMore`]
     /// (or [`Progress::Complete`], which it then keeps returning).
     pub fn poll<'b>(&mut self, buf: &'b mut [u8]) -> Result<Progress<'b>, ReadError> {
+        Ok(match self.advance(buf)? {
+            Advance::NeedMore => Progress::NeedMore,
+            Advance::Head(head) => Progress::Head(head),
+            Advance::Piece(range) => Progress::Piece(buf.get(range).unwrap_or_default()),
+            Advance::Complete => Progress::Complete,
+        })
+    }
+
+    /// [`Reader::poll`] with the piece as a range of `buf`, so a caller can keep
+    /// polling in a loop without holding a borrow of `buf`.
+    pub(crate) fn advance(&mut self, buf: &mut [u8]) -> Result<Advance, ReadError> {
         if self.complete {
-            return Ok(Progress::Complete);
+            return Ok(Advance::Complete);
         }
         self.check_buffer(buf)?;
         loop {
@@ -161,10 +186,10 @@ impl Reader {
             let start = self.raw;
             self.raw += consumed;
             match decoded {
-                Decoded::NeedMore => return Ok(Progress::NeedMore),
+                Decoded::NeedMore => return Ok(Advance::NeedMore),
                 Decoded::End => {
                     self.complete = true;
-                    return Ok(Progress::Complete);
+                    return Ok(Advance::Complete);
                 }
                 Decoded::Head(head) => {
                     let head = self.keep_head(buf, start, head);
@@ -174,15 +199,13 @@ impl Reader {
                             return Err(ReadError::BufferTooSmall { required });
                         }
                     }
-                    return Ok(Progress::Head(head));
+                    return Ok(Advance::Head(head));
                 }
                 Decoded::Body(piece) => {
                     let len = piece.len();
                     let from = self.raw - len;
                     match self.mode {
-                        BodyMode::Streaming => {
-                            return Ok(Progress::Piece(buf.get(from..self.raw).unwrap_or_default()));
-                        }
+                        BodyMode::Streaming => return Ok(Advance::Piece(from..self.raw)),
                         BodyMode::Contiguous => {
                             buf.copy_within(from..self.raw, self.kept);
                             self.kept += len;
