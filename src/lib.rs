@@ -44,14 +44,21 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod client;
+pub mod driver;
 pub mod endpoint;
+#[cfg(feature = "std")]
+pub mod net;
 pub mod parse;
 pub mod path;
 #[cfg(feature = "std")]
 mod std_io;
+pub mod time;
 pub mod token;
 pub mod wire;
 
+pub use client::{Action, Answer, Client, Config, Error, ErrorKind, Phase, V1Fallback};
 pub use endpoint::{Endpoint, EndpointError, Host, Scheme};
 pub use path::{JoinError, PathError};
+pub use time::Instant;
 pub use token::{Token, TokenError, TokenTtl, TtlOutOfRange};

@@ -320,6 +320,21 @@ impl<'b> Response<'b> {
     }
 }
 
+impl fmt::Debug for Response<'_> {
+    /// Shows the head and the body's length, never the body: it may be a secret
+    /// (a token, credentials).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.head.status)
+            .field("reason", &self.reason())
+            .field("token_ttl", &self.head.token_ttl)
+            .field("keep_alive", &self.head.keep_alive)
+            .field("body_len", &self.body.len())
+            .field("complete", &self.complete)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,20 +358,5 @@ mod tests {
         assert_eq!(reader.poll(&mut buf), Err(eof), "poisoned");
         reader.reset();
         assert_eq!(reader.poll(&mut buf), Ok(Progress::NeedMore));
-    }
-}
-
-impl fmt::Debug for Response<'_> {
-    /// Shows the head and the body's length, never the body: it may be a secret
-    /// (a token, credentials).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Response")
-            .field("status", &self.head.status)
-            .field("reason", &self.reason())
-            .field("token_ttl", &self.head.token_ttl)
-            .field("keep_alive", &self.head.keep_alive)
-            .field("body_len", &self.body.len())
-            .field("complete", &self.complete)
-            .finish()
     }
 }

@@ -149,7 +149,7 @@ impl Request<'_> {
     }
 }
 
-fn validate_user_agent(agent: &str) -> Result<(), EncodeError> {
+pub(crate) fn validate_user_agent(agent: &str) -> Result<(), EncodeError> {
     let bytes = agent.as_bytes();
     let fits = !bytes.is_empty() && bytes.len() <= MAX_USER_AGENT_LEN;
     let edges = !agent.starts_with(' ') && !agent.ends_with(' ');

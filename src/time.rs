@@ -1,0 +1,50 @@
+//! Time as the driver tells it: the core never reads a clock.
+
+use core::time::Duration;
+
+/// A point in time, in milliseconds from any monotonic origin the driver picks
+/// (boot, process start, a simulated clock at zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Instant(u64);
+
+impl Instant {
+    /// The origin.
+    pub const ZERO: Instant = Instant(0);
+
+    /// `ms` milliseconds after the origin.
+    pub const fn from_millis(ms: u64) -> Instant {
+        Instant(ms)
+    }
+
+    /// Milliseconds since the origin.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// `self + duration`, saturating; whole milliseconds.
+    pub const fn saturating_add(self, duration: Duration) -> Instant {
+        let ms = duration.as_millis();
+        let ms = if ms > u64::MAX as u128 { u64::MAX } else { ms as u64 };
+        Instant(self.0.saturating_add(ms))
+    }
+
+    /// `self - earlier`, or zero if `earlier` is later.
+    pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_saturates() {
+        let t = Instant::from_millis(1500);
+        assert_eq!(t.saturating_add(Duration::from_millis(500)).as_millis(), 2000);
+        assert_eq!(Instant::from_millis(u64::MAX - 1).saturating_add(Duration::MAX).as_millis(), u64::MAX);
+        assert_eq!(t.saturating_duration_since(Instant::ZERO), Duration::from_millis(1500));
+        assert_eq!(Instant::ZERO.saturating_duration_since(t), Duration::ZERO);
+    }
+}
