@@ -1,0 +1,134 @@
+//! The emulated instance: a realistic metadata tree (this project's own values,
+//! shaped like EC2's and the aemm emulator's), as leaf paths and values.
+
+use std::collections::BTreeMap;
+
+/// Leaf path → value. Directories are implied by the paths.
+pub fn instance() -> BTreeMap<String, String> {
+    let mac = "0e:1f:2a:3b:4c:5d";
+    let role = "imds-emulator-role";
+    let mut tree = BTreeMap::new();
+    let mut put = |path: &str, value: &str| {
+        tree.insert(path.to_owned(), value.to_owned());
+    };
+    let md = |rest: &str| format!("/latest/meta-data/{rest}");
+    for (path, value) in [
+        ("ami-id", "ami-0f1e2d3c4b5a69788"),
+        ("ami-launch-index", "0"),
+        ("ami-manifest-path", "(unknown)"),
+        ("block-device-mapping/ami", "/dev/xvda"),
+        ("block-device-mapping/root", "/dev/xvda"),
+        ("block-device-mapping/ebs1", "sdb"),
+        ("events/maintenance/scheduled", "[]"),
+        ("events/maintenance/history", "[]"),
+        ("hostname", "ip-10-20-30-40.eu-west-1.compute.internal"),
+        ("instance-action", "none"),
+        ("instance-id", "i-0a1b2c3d4e5f60718"),
+        ("instance-life-cycle", "on-demand"),
+        ("instance-type", "c7g.large"),
+        ("local-hostname", "ip-10-20-30-40.eu-west-1.compute.internal"),
+        ("local-ipv4", "10.20.30.40"),
+        ("mac", mac),
+        ("placement/availability-zone", "eu-west-1b"),
+        ("placement/availability-zone-id", "euw1-az2"),
+        ("placement/region", "eu-west-1"),
+        ("placement/partition-number", "1"),
+        ("profile", "default-hvm"),
+        ("public-hostname", "ec2-203-0-113-25.eu-west-1.compute.amazonaws.com"),
+        ("public-ipv4", "203.0.113.25"),
+        (
+            "public-keys/0/openssh-key",
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEmulatorKeyOnlyForTests0000000000000000000 imds-emulator",
+        ),
+        ("reservation-id", "r-0123456789abcdef0"),
+        ("security-groups", "default\nimds-emulator-sg"),
+        ("services/domain", "amazonaws.com"),
+        ("services/partition", "aws"),
+        ("tags/instance/Name", "imds-emulator"),
+        ("tags/instance/Environment", "test"),
+    ] {
+        put(&md(path), value);
+    }
+    for (leaf, value) in [
+        ("device-number", "0"),
+        ("interface-id", "eni-0a1b2c3d4e5f60718"),
+        ("local-hostname", "ip-10-20-30-40.eu-west-1.compute.internal"),
+        ("local-ipv4s", "10.20.30.40"),
+        ("mac", mac),
+        ("owner-id", "123456789012"),
+        ("public-ipv4s", "203.0.113.25"),
+        ("security-group-ids", "sg-0a1b2c3d4e5f60718"),
+        ("subnet-id", "subnet-0a1b2c3d"),
+        ("subnet-ipv4-cidr-block", "10.20.30.0/24"),
+        ("vpc-id", "vpc-0a1b2c3d"),
+        ("vpc-ipv4-cidr-block", "10.20.0.0/16"),
+    ] {
+        put(&md(&format!("network/interfaces/macs/{mac}/{leaf}")), value);
+    }
+    put(
+        &md("iam/info"),
+        "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"InstanceProfileArn\" : \"arn:aws:iam::123456789012:instance-profile/imds-emulator-role\",\n  \"InstanceProfileId\" : \"AIPAEMULATOR0EXAMPLE1\"\n}",
+    );
+    put(&md(&format!("iam/security-credentials/{role}")), &credentials());
+    put(
+        &md("identity-credentials/ec2/info"),
+        "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"AccountId\" : \"123456789012\"\n}",
+    );
+    put("/latest/dynamic/instance-identity/document", &identity_document());
+    put("/latest/dynamic/instance-identity/signature", "ZW11bGF0b3Itc2lnbmF0dXJlLW5vdC1yZWFs");
+    put(
+        "/latest/dynamic/instance-identity/pkcs7",
+        "MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwGggCSABIIB",
+    );
+    put("/latest/user-data", &user_data());
+    tree
+}
+
+/// The public-key directory names as listed (`0=name`).
+pub const PUBLIC_KEY_NAMES: [(&str, &str); 1] = [("0", "imds-emulator")];
+
+fn credentials() -> String {
+    format!(
+        "{{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAEMULATOR0EXAMPLE\",\n  \"SecretAccessKey\" : \"emulator/secret/not+a+real+one+0000000000\",\n  \"Token\" : \"IQoJb3JpZ2luX2VjE{}\",\n  \"Expiration\" : \"2026-11-26T21:47:55Z\"\n}}",
+        "EmulatorSessionToken".repeat(40)
+    )
+}
+
+fn identity_document() -> String {
+    "{\n  \"accountId\" : \"123456789012\",\n  \"architecture\" : \"arm64\",\n  \"availabilityZone\" : \"eu-west-1b\",\n  \"billingProducts\" : null,\n  \"devpayProductCodes\" : null,\n  \"marketplaceProductCodes\" : null,\n  \"imageId\" : \"ami-0f1e2d3c4b5a69788\",\n  \"instanceId\" : \"i-0a1b2c3d4e5f60718\",\n  \"instanceType\" : \"c7g.large\",\n  \"kernelId\" : null,\n  \"pendingTime\" : \"2026-11-26T09:02:11Z\",\n  \"privateIp\" : \"10.20.30.40\",\n  \"ramdiskId\" : null,\n  \"region\" : \"eu-west-1\",\n  \"version\" : \"2017-09-30\"\n}".to_owned()
+}
+
+/// About 3 KB of cloud-init, enough for chunked encoding to split it.
+fn user_data() -> String {
+    let mut s = String::from("#!/bin/bash\nset -euo pipefail\n");
+    for i in 0..60 {
+        s.push_str(&format!("echo 'emulated provisioning step {i:03}' >> /var/log/provision.log\n"));
+    }
+    s
+}
+
+/// The listing of directory `dir` (ending in `/`), or `None` if it is not one.
+pub fn listing(tree: &BTreeMap<String, String>, dir: &str) -> Option<String> {
+    if dir == "/" {
+        return Some("latest".to_owned());
+    }
+    if dir == "/latest/" {
+        // As on EC2: directories listed without a slash.
+        return Some("dynamic\nmeta-data\nuser-data".to_owned());
+    }
+    let mut entries: Vec<String> = Vec::new();
+    for path in tree.keys().filter_map(|p| p.strip_prefix(dir)) {
+        let entry = match path.split_once('/') {
+            Some((name, _)) => format!("{name}/"),
+            None => path.to_owned(),
+        };
+        let entry = match (dir, PUBLIC_KEY_NAMES.iter().find(|(i, _)| entry == format!("{i}/"))) {
+            ("/latest/meta-data/public-keys/", Some((index, name))) => format!("{index}={name}"),
+            _ => entry,
+        };
+        if !entry.is_empty() && entries.last() != Some(&entry) {
+            entries.push(entry);
+        }
+    }
+    (!entries.is_empty()).then(|| entries.join("\n"))
+}

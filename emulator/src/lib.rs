@@ -1,0 +1,424 @@
+//! An EC2 instance metadata service emulator for tests, examples and benchmarks.
+//!
+//! It binds to a loopback address only (127.0.0.1 or [::1]) and stops by itself
+//! after `max_requests` requests or `lifetime`, whichever comes first, or when
+//! dropped. It answers like IMDSv2:
+//! - `PUT /latest/api/token` with a TTL of 1..=21600 gives a fresh token with
+//!   that lifetime (400 for a missing or bad TTL, 403 with `X-Forwarded-For`,
+//!   405 for other methods on the token path);
+//! - `GET` with a valid token gives the value, or a listing for a directory, with
+//!   the token's remaining TTL; a missing (when v2 is required), unknown or expired
+//!   token gives 401; an unknown path the XHTML 404 page;
+//! - `Connection: close` after each response, like EC2, or keep-alive.
+//!
+//! [`Faults`] switch on misbehaviour at run time: 5xx bursts, delays, stalls,
+//! truncated bodies, byte-at-a-time writes, chunked encoding, dropped token
+//! responses (the hop-limit case), a rejected token PUT, no TTL header.
+
+mod data;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub use data::instance;
+
+/// Misbehaviour, switchable while the emulator runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Answer the next this-many requests with 503.
+    pub errors_5xx: u32,
+    /// Wait this long before every response.
+    pub delay: Duration,
+    /// Read requests but never answer them.
+    pub stall: bool,
+    /// Send the head and half the body, then close.
+    pub truncate: bool,
+    /// Write responses one byte at a time.
+    pub byte_at_a_time: bool,
+    /// Frame bodies with `Transfer-Encoding: chunked` (in 1 KiB chunks).
+    pub chunked: bool,
+    /// Never answer token PUTs (what a hop limit of 1 looks like from a container).
+    pub drop_token_responses: bool,
+    /// Answer token PUTs with this status (403, 404, 405: IMDSv2 not available).
+    pub reject_token: Option<u16>,
+    /// Leave out `X-aws-ec2-metadata-token-ttl-seconds` (as moto does).
+    pub omit_ttl_header: bool,
+}
+
+/// How to run the emulator.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A loopback address; anything else is refused.
+    pub ip: IpAddr,
+    /// 0 for a free port.
+    pub port: u16,
+    /// Refuse GETs without a token (IMDSv2 "required").
+    pub require_v2: bool,
+    /// Keep connections open between requests instead of closing them.
+    pub keep_alive: bool,
+    /// Stop after this many requests.
+    pub max_requests: usize,
+    /// Stop after this long.
+    pub lifetime: Duration,
+    /// Misbehaviour from the start.
+    pub faults: Faults,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            require_v2: true,
+            keep_alive: false,
+            max_requests: 10_000,
+            lifetime: Duration::from_secs(120),
+            faults: Faults::default(),
+        }
+    }
+}
+
+struct Shared {
+    options: Options,
+    faults: Mutex<Faults>,
+    tokens: Mutex<HashMap<String, Instant>>,
+    tree: BTreeMap<String, String>,
+    requests: AtomicUsize,
+    connections: AtomicUsize,
+    token_counter: AtomicU64,
+    stop: AtomicBool,
+    started: Instant,
+}
+
+impl Shared {
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+            || self.started.elapsed() >= self.options.lifetime
+            || self.requests.load(Ordering::SeqCst) >= self.options.max_requests
+    }
+
+    fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running emulator; stops when dropped.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds and starts serving in background threads.
+    pub fn start(options: Options) -> io::Result<Emulator> {
+        if !options.ip.is_loopback() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "the emulator binds to loopback only"));
+        }
+        let listener = TcpListener::bind(SocketAddr::new(options.ip, options.port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            faults: Mutex::new(options.faults.clone()),
+            options,
+            tokens: Mutex::default(),
+            tree: data::instance(),
+            requests: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+            token_counter: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            started: Instant::now(),
+        });
+        let accept_shared = shared.clone();
+        let thread = std::thread::spawn(move || accept_loop(listener, accept_shared));
+        Ok(Emulator { addr, shared, thread: Some(thread) })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its URL, such as `http://127.0.0.1:38211` or `http://[::1]:38211`.
+    pub fn url(&self) -> String {
+        match self.addr {
+            SocketAddr::V4(a) => format!("http://{a}"),
+            SocketAddr::V6(a) => format!("http://[{}]:{}", a.ip(), a.port()),
+        }
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults() = faults;
+    }
+
+    /// Requests answered (or refused) so far.
+    pub fn requests(&self) -> usize {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Tokens issued so far.
+    pub fn tokens_issued(&self) -> u64 {
+        self.shared.token_counter.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting and waits for the accept thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    while !shared.stopping() {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                shared.connections.fetch_add(1, Ordering::SeqCst);
+                let shared = shared.clone();
+                workers.retain(|w| !w.is_finished());
+                if workers.len() < 64 {
+                    workers.push(std::thread::spawn(move || serve(stream, &shared)));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(1)),
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+}
+
+/// Serves one connection: requests until close, stop, or an idle second.
+fn serve(mut stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+    let _ = stream.set_nodelay(true);
+    let mut buf = Vec::new();
+    let mut idle_since = Instant::now();
+    while !shared.stopping() && idle_since.elapsed() < Duration::from_secs(2) {
+        let mut chunk = [0u8; 4096];
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
+            Err(_) => return,
+        }
+        idle_since = Instant::now();
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut request = httparse::Request::new(&mut headers);
+            let head_len = match request.parse(&buf) {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) if buf.len() < 16 * 1024 => break,
+                _ => {
+                    let _ = stream.write_all(&plain(400, "Bad Request", "", false));
+                    return;
+                }
+            };
+            shared.requests.fetch_add(1, Ordering::SeqCst);
+            let keep_alive = shared.options.keep_alive;
+            let outcome = respond(&request, shared, keep_alive);
+            buf.drain(..head_len);
+            if !write_response(&mut stream, shared, outcome) || !keep_alive {
+                return;
+            }
+        }
+    }
+}
+
+/// What to do with a request.
+enum Outcome {
+    Bytes {
+        head: Vec<u8>,
+        body: Vec<u8>,
+    },
+    /// Never answer (stall, dropped token response).
+    Silence,
+}
+
+fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: bool) -> Outcome {
+    let header = |name: &str| request.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value);
+    let method = request.method.unwrap_or("");
+    let path = request.path.unwrap_or("");
+    let mut faults = shared.faults();
+    if faults.stall {
+        return Outcome::Silence;
+    }
+    if faults.errors_5xx > 0 {
+        faults.errors_5xx -= 1;
+        return split(plain(503, "Service Unavailable", "", keep_alive));
+    }
+    let chunked = faults.chunked;
+    let omit_ttl = faults.omit_ttl_header;
+    if path == "/latest/api/token" {
+        if method != "PUT" {
+            return split(plain(405, "Method Not Allowed", "", keep_alive));
+        }
+        if faults.drop_token_responses {
+            return Outcome::Silence;
+        }
+        if let Some(status) = faults.reject_token {
+            return split(plain(status, reason(status), "", keep_alive));
+        }
+        drop(faults);
+        if header("x-forwarded-for").is_some() {
+            return split(plain(403, "Forbidden", "", keep_alive));
+        }
+        let ttl = header("x-aws-ec2-metadata-token-ttl-seconds")
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ttl| (1..=21600).contains(ttl));
+        let Some(ttl) = ttl else {
+            return split(xhtml(400, "Bad Request", keep_alive));
+        };
+        let n = shared.token_counter.fetch_add(1, Ordering::SeqCst);
+        let token = format!("AQAEAEmu{n:016x}-imds-emulator-token-{:08x}==", ttl * 2654435761 % 0xffff_ffff);
+        shared
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.clone(), Instant::now() + Duration::from_secs(ttl));
+        let ttl_header = if omit_ttl { None } else { Some(ttl) };
+        return build(200, "OK", token.as_bytes(), ttl_header, keep_alive, chunked);
+    }
+    drop(faults);
+    if method != "GET" {
+        return split(plain(405, "Method Not Allowed", "", keep_alive));
+    }
+    let remaining = match header("x-aws-ec2-metadata-token") {
+        Some(token) => {
+            let tokens = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
+            let expiry = std::str::from_utf8(token).ok().and_then(|t| tokens.get(t).copied());
+            match expiry.map(|e| e.saturating_duration_since(Instant::now())) {
+                Some(left) if !left.is_zero() => Some(left.as_secs().max(1)),
+                _ => return split(xhtml(401, "Unauthorized", keep_alive)),
+            }
+        }
+        None if shared.options.require_v2 => return split(xhtml(401, "Unauthorized", keep_alive)),
+        None => None,
+    };
+    let ttl_header = remaining.filter(|_| !omit_ttl);
+    let dir = if path.ends_with('/') { path.to_owned() } else { format!("{path}/") };
+    let body = match shared.tree.get(path) {
+        Some(value) => value.clone(),
+        None => match data::listing(&shared.tree, &dir) {
+            Some(listing) => listing,
+            None => return split(xhtml(404, "Not Found", keep_alive)),
+        },
+    };
+    build(200, "OK", body.as_bytes(), ttl_header, keep_alive, chunked)
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        503 => "Service Unavailable",
+        _ => "Error",
+    }
+}
+
+fn head(status: u16, reason: &str, ttl: Option<u64>, content_type: &str, framing: &str, keep_alive: bool) -> String {
+    let ttl = ttl.map(|t| format!("X-Aws-Ec2-Metadata-Token-Ttl-Seconds: {t}\r\n")).unwrap_or_default();
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    format!(
+        "HTTP/1.1 {status} {reason}\r\n{ttl}Content-Type: {content_type}\r\nAccept-Ranges: none\r\n\
+         Last-Modified: Thu, 26 Nov 2026 15:31:17 GMT\r\n{framing}\r\nDate: Thu, 26 Nov 2026 15:40:02 GMT\r\n\
+         Server: EC2ws\r\nConnection: {connection}\r\n\r\n"
+    )
+}
+
+fn build(status: u16, reason: &str, body: &[u8], ttl: Option<u64>, keep_alive: bool, chunked: bool) -> Outcome {
+    if !chunked {
+        let framing = format!("Content-Length: {}", body.len());
+        return Outcome::Bytes {
+            head: head(status, reason, ttl, "text/plain", &framing, keep_alive).into_bytes(),
+            body: body.to_vec(),
+        };
+    }
+    let mut framed = Vec::new();
+    for chunk in body.chunks(1024) {
+        framed.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        framed.extend_from_slice(chunk);
+        framed.extend_from_slice(b"\r\n");
+    }
+    framed.extend_from_slice(b"0\r\n\r\n");
+    Outcome::Bytes {
+        head: head(status, reason, ttl, "text/plain", "Transfer-Encoding: chunked", keep_alive).into_bytes(),
+        body: framed,
+    }
+}
+
+fn plain(status: u16, reason: &str, body: &str, keep_alive: bool) -> Vec<u8> {
+    let framing = format!("Content-Length: {}", body.len());
+    [head(status, reason, None, "text/plain", &framing, keep_alive).into_bytes(), body.as_bytes().to_vec()].concat()
+}
+
+fn xhtml(status: u16, reason: &str, keep_alive: bool) -> Vec<u8> {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\"\n\t\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n <head>\n  <title>{status} - {reason}</title>\n </head>\n <body>\n  <h1>{status} - {reason}</h1>\n </body>\n</html>\n"
+    );
+    let framing = format!("Content-Length: {}", body.len());
+    [head(status, reason, None, "text/html", &framing, keep_alive).into_bytes(), body.into_bytes()].concat()
+}
+
+fn split(bytes: Vec<u8>) -> Outcome {
+    Outcome::Bytes { head: bytes, body: Vec::new() }
+}
+
+/// Writes a response with the faults in force; false if the connection should end.
+fn write_response(stream: &mut TcpStream, shared: &Shared, outcome: Outcome) -> bool {
+    let faults = shared.faults().clone();
+    let Outcome::Bytes { head, body } = outcome else {
+        // Hold the connection, unanswered, until the client gives up or we stop.
+        let started = Instant::now();
+        let mut sink = [0u8; 512];
+        while !shared.stopping() && started.elapsed() < Duration::from_secs(10) {
+            match stream.read(&mut sink) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                Err(_) => break,
+            }
+        }
+        return false;
+    };
+    if !faults.delay.is_zero() {
+        std::thread::sleep(faults.delay);
+    }
+    let body = if faults.truncate && !body.is_empty() { &body[..body.len() / 2] } else { &body[..] };
+    let bytes = [&head[..], body].concat();
+    let written = if faults.byte_at_a_time {
+        bytes.iter().all(|b| stream.write_all(std::slice::from_ref(b)).and_then(|()| stream.flush()).is_ok())
+    } else {
+        stream.write_all(&bytes).is_ok()
+    };
+    written && !faults.truncate
+}

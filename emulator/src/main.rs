@@ -1,0 +1,41 @@
+//! Runs the emulator alone on loopback:
+//!
+//!     cargo run -p imds-emulator -- [--port N] [--ipv6] [--keep-alive] [--allow-v1] [--lifetime SECONDS]
+//!
+//! It prints its URL and serves until its lifetime (default 300 s) is over.
+
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::Duration;
+
+use imds_emulator::{Emulator, Options};
+
+fn main() {
+    let mut options = Options { lifetime: Duration::from_secs(300), ..Options::default() };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| -> u64 {
+            args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+                eprintln!("{name} needs a number");
+                std::process::exit(2)
+            })
+        };
+        match arg.as_str() {
+            "--port" => options.port = u16::try_from(value("--port")).unwrap_or(0),
+            "--lifetime" => options.lifetime = Duration::from_secs(value("--lifetime")),
+            "--ipv6" => options.ip = IpAddr::V6(Ipv6Addr::LOCALHOST),
+            "--keep-alive" => options.keep_alive = true,
+            "--allow-v1" => options.require_v2 = false,
+            _ => {
+                eprintln!("usage: imds-emulator [--port N] [--ipv6] [--keep-alive] [--allow-v1] [--lifetime SECONDS]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let lifetime = options.lifetime;
+    let emulator = Emulator::start(options).unwrap_or_else(|e| {
+        eprintln!("cannot start: {e}");
+        std::process::exit(1)
+    });
+    println!("{}", emulator.url());
+    std::thread::sleep(lifetime);
+}
