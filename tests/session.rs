@@ -530,3 +530,28 @@ fn keep_alive_connections_are_reused_and_closed_ones_reopened() {
     }
     assert_eq!((sim.trace().len(), transport.connects), (4, 4), "Connection: close, like real IMDS");
 }
+
+#[test]
+fn a_streamed_body_broken_after_pieces_is_not_retried() {
+    let sim = Sim::new(|seen: &Seen| {
+        match &seen.method[..] {
+        "PUT" => response(200, "tokenA", Some(21600)),
+        _ => Reply::Bytes(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nonly forty bytes of the hundred promised".to_vec()),
+    }
+    });
+    let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
+    let mut clock = sim.clock();
+    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 512]);
+    let mut seen = Vec::new();
+    client.get(clock.now_ms(), "/latest/user-data", BodyMode::Streaming).unwrap();
+    let error =
+        imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| seen.extend_from_slice(p))
+            .unwrap_err();
+    assert_eq!(error.attempts, 1);
+    assert!(matches!(error.kind, ErrorKind::Response(imds::wire::DecodeError::UnexpectedEof(_))));
+    assert_eq!(seen, b"only forty bytes of the hundred promised", "delivered once");
+    // The same failure on a contiguous body is retried.
+    client.get(clock.now_ms(), "/latest/user-data", BodyMode::Contiguous).unwrap();
+    let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
+    assert_eq!(error.attempts, 4);
+}

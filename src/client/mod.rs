@@ -37,7 +37,8 @@
 //!   malformed or oversized response. Exponential backoff from `backoff_base`,
 //!   capped at `backoff_cap`, with jitter from the seed given to [`Client::new`].
 //!   A reused keep-alive connection that turns out closed gets one free retry on a
-//!   new connection.
+//!   new connection. A streamed body that fails after pieces were handed out is
+//!   not retried (the caller would see them twice): the error says why.
 //! - A connection is kept for the next request when the response allows it
 //!   (keep-alive, nothing after the body) and closed otherwise, before
 //!   [`Action::Done`].
@@ -161,6 +162,8 @@ struct Operation {
     reauthorized: bool,
     /// Deliver streamed pieces (a 2xx GET).
     deliver: bool,
+    /// Pieces were delivered: a retry would deliver them again, so none is made.
+    delivered: bool,
     deadline: Option<Instant>,
     sent_at: Instant,
 }
@@ -235,6 +238,7 @@ impl Client {
             stale_retry: true,
             reauthorized: false,
             deliver: false,
+            delivered: false,
             deadline: self.config.operation_timeout.map(|t| now.saturating_add(t)),
             sent_at: now,
         });
@@ -299,6 +303,7 @@ impl Client {
                     }
                     Ok(Advance::Piece(range)) => {
                         if op.deliver {
+                            op.delivered = true;
                             return Ok(Action::Piece(rx.get(range).unwrap_or_default()));
                         }
                     }
@@ -465,13 +470,14 @@ impl Client {
             op.step = Step::Ready;
             return;
         }
-        let retryable = match kind {
-            ErrorKind::Status(status) => status >= 500,
-            ErrorKind::Timeout(TimeoutKind::Connect | TimeoutKind::Read) => true,
-            ErrorKind::Transport(e) => e != TransportError::Unsupported,
-            ErrorKind::Response(e) => matches!(e, DecodeError::UnexpectedEof(_)),
-            _ => false,
-        };
+        let retryable = !op.delivered
+            && match kind {
+                ErrorKind::Status(status) => status >= 500,
+                ErrorKind::Timeout(TimeoutKind::Connect | TimeoutKind::Read) => true,
+                ErrorKind::Transport(e) => e != TransportError::Unsupported,
+                ErrorKind::Response(e) => matches!(e, DecodeError::UnexpectedEof(_)),
+                _ => false,
+            };
         let token_unanswered = op.phase == Phase::Token && fallback == V1Fallback::Timeout;
         if token_unanswered && kind == ErrorKind::Timeout(TimeoutKind::Read) {
             return self.fall_back_to_v1();
