@@ -107,9 +107,98 @@ impl Shared {
     }
 }
 
+/// The emulated service without sockets: what it answers to the bytes of a
+/// request. The TCP [`Emulator`] runs on it; an in-process network (the smoltcp
+/// example) can too.
+#[derive(Clone)]
+pub struct Service {
+    shared: Arc<Shared>,
+}
+
+/// What the service does with the start of a connection's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The request head is not complete yet.
+    Incomplete,
+    /// Send `bytes` (faults for body framing applied); `consumed` request bytes are done.
+    Reply {
+        /// Request bytes handled.
+        consumed: usize,
+        /// The whole response.
+        bytes: Vec<u8>,
+        /// Close the connection after it.
+        close: bool,
+    },
+    /// Never answer this request (stall, dropped token response).
+    Silence,
+}
+
+impl Service {
+    /// A service with the instance data and `options` (its `ip` and `port` unused).
+    pub fn new(options: Options) -> Service {
+        Service {
+            shared: Arc::new(Shared {
+                faults: Mutex::new(options.faults.clone()),
+                options,
+                tokens: Mutex::default(),
+                tree: data::instance(),
+                requests: AtomicUsize::new(0),
+                connections: AtomicUsize::new(0),
+                token_counter: AtomicU64::new(0),
+                stop: AtomicBool::new(false),
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    /// Answers the request at the start of `input`.
+    pub fn answer(&self, input: &[u8]) -> Answer {
+        let shared = &self.shared;
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut request = httparse::Request::new(&mut headers);
+        let keep_alive = shared.options.keep_alive;
+        let consumed = match request.parse(input) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) if input.len() < 16 * 1024 => return Answer::Incomplete,
+            _ => {
+                return Answer::Reply {
+                    consumed: input.len(),
+                    bytes: plain(400, "Bad Request", "", false),
+                    close: true,
+                };
+            }
+        };
+        shared.requests.fetch_add(1, Ordering::SeqCst);
+        match respond(&request, shared, keep_alive) {
+            Outcome::Silence => Answer::Silence,
+            Outcome::Bytes { head, body } => {
+                let truncate = shared.faults().truncate && !body.is_empty();
+                let body = if truncate { &body[..body.len() / 2] } else { &body[..] };
+                Answer::Reply { consumed, bytes: [&head[..], body].concat(), close: truncate || !keep_alive }
+            }
+        }
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults() = faults;
+    }
+
+    /// Requests answered (or refused) so far.
+    pub fn requests(&self) -> usize {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Tokens issued so far.
+    pub fn tokens_issued(&self) -> u64 {
+        self.shared.token_counter.load(Ordering::SeqCst)
+    }
+}
+
 /// A running emulator; stops when dropped.
 pub struct Emulator {
     addr: SocketAddr,
+    service: Service,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
@@ -123,20 +212,11 @@ impl Emulator {
         let listener = TcpListener::bind(SocketAddr::new(options.ip, options.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            faults: Mutex::new(options.faults.clone()),
-            options,
-            tokens: Mutex::default(),
-            tree: data::instance(),
-            requests: AtomicUsize::new(0),
-            connections: AtomicUsize::new(0),
-            token_counter: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-            started: Instant::now(),
-        });
-        let accept_shared = shared.clone();
-        let thread = std::thread::spawn(move || accept_loop(listener, accept_shared));
-        Ok(Emulator { addr, shared, thread: Some(thread) })
+        let service = Service::new(options);
+        let shared = service.shared.clone();
+        let accept = service.clone();
+        let thread = std::thread::spawn(move || accept_loop(listener, accept));
+        Ok(Emulator { addr, service, shared, thread: Some(thread) })
     }
 
     /// The address it listens on.
@@ -152,14 +232,19 @@ impl Emulator {
         }
     }
 
+    /// The service behind it.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
     /// Replaces the faults in force.
     pub fn set_faults(&self, faults: Faults) {
-        *self.shared.faults() = faults;
+        self.service.set_faults(faults);
     }
 
     /// Requests answered (or refused) so far.
     pub fn requests(&self) -> usize {
-        self.shared.requests.load(Ordering::SeqCst)
+        self.service.requests()
     }
 
     /// Connections accepted so far.
@@ -169,7 +254,7 @@ impl Emulator {
 
     /// Tokens issued so far.
     pub fn tokens_issued(&self) -> u64 {
-        self.shared.token_counter.load(Ordering::SeqCst)
+        self.service.tokens_issued()
     }
 
     /// Stops accepting and waits for the accept thread.
@@ -191,16 +276,17 @@ impl Drop for Emulator {
     }
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+fn accept_loop(listener: TcpListener, service: Service) {
+    let shared = &service.shared;
     let mut workers: Vec<JoinHandle<()>> = Vec::new();
     while !shared.stopping() {
         match listener.accept() {
             Ok((stream, _)) => {
                 shared.connections.fetch_add(1, Ordering::SeqCst);
-                let shared = shared.clone();
+                let service = service.clone();
                 workers.retain(|w| !w.is_finished());
                 if workers.len() < 64 {
-                    workers.push(std::thread::spawn(move || serve(stream, &shared)));
+                    workers.push(std::thread::spawn(move || serve(stream, &service)));
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(1)),
@@ -212,8 +298,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Serves one connection: requests until close, stop, or an idle second.
-fn serve(mut stream: TcpStream, shared: &Shared) {
+/// Serves one connection: requests until close, stop, or two idle seconds.
+fn serve(mut stream: TcpStream, service: &Service) {
+    let shared = &service.shared;
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.set_nodelay(true);
@@ -229,22 +316,15 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         }
         idle_since = Instant::now();
         loop {
-            let mut headers = [httparse::EMPTY_HEADER; 32];
-            let mut request = httparse::Request::new(&mut headers);
-            let head_len = match request.parse(&buf) {
-                Ok(httparse::Status::Complete(n)) => n,
-                Ok(httparse::Status::Partial) if buf.len() < 16 * 1024 => break,
-                _ => {
-                    let _ = stream.write_all(&plain(400, "Bad Request", "", false));
-                    return;
+            match service.answer(&buf) {
+                Answer::Incomplete => break,
+                Answer::Silence => return hold(&mut stream, shared),
+                Answer::Reply { consumed, bytes, close } => {
+                    buf.drain(..consumed.min(buf.len()));
+                    if !write_slowly(&mut stream, shared, &bytes) || close {
+                        return;
+                    }
                 }
-            };
-            shared.requests.fetch_add(1, Ordering::SeqCst);
-            let keep_alive = shared.options.keep_alive;
-            let outcome = respond(&request, shared, keep_alive);
-            buf.drain(..head_len);
-            if !write_response(&mut stream, shared, outcome) || !keep_alive {
-                return;
             }
         }
     }
@@ -393,32 +473,28 @@ fn split(bytes: Vec<u8>) -> Outcome {
     Outcome::Bytes { head: bytes, body: Vec::new() }
 }
 
-/// Writes a response with the faults in force; false if the connection should end.
-fn write_response(stream: &mut TcpStream, shared: &Shared, outcome: Outcome) -> bool {
-    let faults = shared.faults().clone();
-    let Outcome::Bytes { head, body } = outcome else {
-        // Hold the connection, unanswered, until the client gives up or we stop.
-        let started = Instant::now();
-        let mut sink = [0u8; 512];
-        while !shared.stopping() && started.elapsed() < Duration::from_secs(10) {
-            match stream.read(&mut sink) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
-                Err(_) => break,
-            }
+/// Holds a connection, unanswered, until the client gives up or we stop.
+fn hold(stream: &mut TcpStream, shared: &Shared) {
+    let started = Instant::now();
+    let mut sink = [0u8; 512];
+    while !shared.stopping() && started.elapsed() < Duration::from_secs(10) {
+        match stream.read(&mut sink) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(_) => break,
         }
-        return false;
-    };
+    }
+}
+
+/// Writes a response with the delay and byte-at-a-time faults; false on error.
+fn write_slowly(stream: &mut TcpStream, shared: &Shared, bytes: &[u8]) -> bool {
+    let faults = shared.faults().clone();
     if !faults.delay.is_zero() {
         std::thread::sleep(faults.delay);
     }
-    let body = if faults.truncate && !body.is_empty() { &body[..body.len() / 2] } else { &body[..] };
-    let bytes = [&head[..], body].concat();
-    let written = if faults.byte_at_a_time {
-        bytes.iter().all(|b| stream.write_all(std::slice::from_ref(b)).and_then(|()| stream.flush()).is_ok())
-    } else {
-        stream.write_all(&bytes).is_ok()
-    };
-    written && !faults.truncate
+    match faults.byte_at_a_time {
+        true => bytes.iter().all(|b| stream.write_all(std::slice::from_ref(b)).and_then(|()| stream.flush()).is_ok()),
+        false => stream.write_all(bytes).is_ok(),
+    }
 }
