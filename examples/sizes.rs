@@ -7,6 +7,15 @@ use core::mem::size_of;
 fn main() {
     println!("| what | bytes |");
     println!("|---|---|");
+    println!(
+        "| `Client` (configuration, token, connection, reader, request in flight) | {} |",
+        size_of::<imds::Client>()
+    );
+    println!(
+        "| of which the request in flight (`client::REQUEST_STATE_BYTES`) | {} |",
+        imds::client::REQUEST_STATE_BYTES
+    );
+    println!("| `Config` | {} |", size_of::<imds::Config>());
     println!("| `wire::Decoder` | {} |", size_of::<imds::wire::Decoder>());
     println!("| `wire::Reader` | {} |", size_of::<imds::wire::Reader>());
     println!("| `wire::ResponseHead` | {} |", size_of::<imds::wire::ResponseHead>());
