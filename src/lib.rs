@@ -5,10 +5,18 @@
 //! writes request bytes into your buffer, decodes response bytes from your
 //! buffer, and parses what comes back. You bring the transport.
 //!
+//! - [`client`]: the IMDSv2 session ([`Client`]): token cache and refresh, 401
+//!   recovery, IMDSv1 fallback, retries with backoff, deadlines. Sans-IO: you move
+//!   bytes and time, it says what to do next ([`Action`]).
+//! - [`driver`]: that loop for a blocking [`driver::Transport`] and [`driver::Clock`];
+//!   `net` (feature `std`) has both for `std::net::TcpStream`.
 //! - [`wire`]: request encoding ([`wire::Request`]) and incremental response
 //!   decoding ([`wire::Decoder`] for events, [`wire::Reader`] for a receive buffer).
 //! - [`parse`]: directory listings.
-//! - [`endpoint`], [`path`], [`token`]: the validated values requests are made of.
+//! - [`endpoint`], [`path`], [`token`], [`time`]: the validated values requests are
+//!   made of, and time as the driver tells it.
+//!
+//! The wire core alone:
 //!
 //! ```
 //! use imds::{Endpoint, wire::{BodyMode, Limits, Progress, Reader, Request}};
