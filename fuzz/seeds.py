@@ -35,4 +35,12 @@ write("request", "v2-get", b"/latest/meta-data/instance-id\xffAQAEAKQRRHnsX8GCPg
 write("request", "v1-get", b"/latest/meta-data/")
 write("request", "injection", b"/latest\r\nX-Forwarded-For: 1\xfftok\r\nen\xffagent")
 write("request", "dots", b"/latest/../meta-data/\xff\xffa b")
+tok = b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 6\r\n\r\ntokenA"
+listing = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nami-id\niam/"
+chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+write("session", "happy", bytes([0]) + b"\xff".join([tok, listing, chunked]))
+write("session", "streamed", bytes([1]) + b"\xff".join([tok, listing, chunked]))
+write("session", "retries", bytes([2]) + b"\xff".join([b"HTTP/1.1 503 X\r\nContent-Length: 0\r\n\r\n", tok, b"HTTP/1.1 401 X\r\nContent-Length: 0\r\n\r\n", tok, listing]))
+write("session", "fallback", bytes([4]) + b"\xff".join([b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", listing, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"]))
+write("session", "garbage", bytes([3]) + b"\xff".join([b"SSH-2.0", b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\nshort"]))
 print("seeds written")

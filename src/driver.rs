@@ -34,7 +34,8 @@ pub trait Clock {
 /// Runs the operation started on `client` to its end through `transport`:
 /// `tx` holds requests ([`crate::wire::MAX_REQUEST_LEN`] always suffices), `rx`
 /// responses; streamed pieces go to `on_piece`. Returns the answer (a 2xx or a
-/// 404) or the operation's error.
+/// 404) or the operation's error. A usage error (a buffer too small) cancels the
+/// operation and closes the connection before it is returned.
 pub fn run<'b, T: Transport, C: Clock>(
     client: &mut Client,
     transport: &mut T,
@@ -43,6 +44,23 @@ pub fn run<'b, T: Transport, C: Clock>(
     rx: &'b mut [u8],
     mut on_piece: impl FnMut(&[u8]),
 ) -> Result<Answer<'b>, Error> {
+    if let Err(e) = drive(client, transport, clock, tx, rx, &mut on_piece) {
+        // A usage error (say a buffer too small): end the operation and the connection.
+        client.cancel();
+        transport.close();
+        return Err(e);
+    }
+    client.answer(rx)
+}
+
+fn drive<T: Transport, C: Clock>(
+    client: &mut Client,
+    transport: &mut T,
+    clock: &mut C,
+    tx: &mut [u8],
+    rx: &mut [u8],
+    on_piece: &mut impl FnMut(&[u8]),
+) -> Result<(), Error> {
     loop {
         let now = clock.now();
         match client.poll(now, rx)? {
@@ -76,10 +94,9 @@ pub fn run<'b, T: Transport, C: Clock>(
             Action::Wait { until } => clock.sleep_until(until),
             Action::Piece(piece) => on_piece(piece),
             Action::Close => transport.close(),
-            Action::Done => break,
+            Action::Done => return Ok(()),
         }
     }
-    client.answer(rx)
 }
 
 /// Time left until `deadline`, at least 1 ms (a zero timeout means "forever" to

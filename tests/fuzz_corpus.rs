@@ -44,3 +44,8 @@ fn listing_corpus() {
 fn request_corpus() {
     replay("request", checks::request);
 }
+
+#[test]
+fn session_corpus() {
+    replay("session", checks::session);
+}

@@ -555,3 +555,18 @@ fn a_streamed_body_broken_after_pieces_is_not_retried() {
     let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!(error.attempts, 4);
 }
+
+#[test]
+fn a_buffer_too_small_cancels_the_operation_and_the_next_one_works() {
+    let sim = Sim::new(secure(&["tokenA"], 300));
+    let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
+    let mut clock = sim.clock();
+    let (mut tx, mut tiny) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 40]);
+    client.get(clock.now_ms(), "/latest/foo", BodyMode::Contiguous).unwrap();
+    let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut tiny, |_| {}).unwrap_err();
+    assert!(
+        matches!(error.kind, ErrorKind::Usage(UsageError::Receive(imds::wire::ReadError::BufferTooSmall { .. }))),
+        "{error:?}"
+    );
+    assert_eq!(get(&mut client, &sim, &mut transport, "/latest/foo").unwrap().1, b"hello");
+}

@@ -319,3 +319,124 @@ fn split_seed(data: &[u8]) -> (&[u8], &[u8]) {
     let rest = data.get(1..).unwrap_or_default();
     rest.split_at(seed_len.min(rest.len()))
 }
+
+/// Fuzz input: a byte choosing the body mode and fallback, then server responses
+/// separated by 0xFF 0xFE. A whole session through the blocking driver must end
+/// (answer or error) without a panic, within the operation timeout of simulated
+/// time; then every client call in every order, driven by the same bytes, must
+/// return an error or do its job, never panic.
+pub fn session(data: &[u8]) {
+    use imds::client::TransportError;
+    use imds::driver::{Clock, Transport};
+    use imds::{Client, Config, Instant, V1Fallback};
+    use std::time::Duration;
+
+    struct Script<'a> {
+        replies: Vec<&'a [u8]>,
+        reply: Option<&'a [u8]>,
+        now: u64,
+        steps: usize,
+    }
+    impl Transport for Script<'_> {
+        fn connect(&mut self, _: &imds::Endpoint, timeout: Duration) -> Result<(), TransportError> {
+            self.steps += 1;
+            match self.replies.is_empty() {
+                true => {
+                    self.now += timeout.as_millis() as u64;
+                    Err(TransportError::TimedOut)
+                }
+                false => Ok(()),
+            }
+        }
+        fn write_all(&mut self, _: &[u8], _: Duration) -> Result<(), TransportError> {
+            self.steps += 1;
+            self.reply = self.replies.pop();
+            self.reply.map(|_| ()).ok_or(TransportError::Reset)
+        }
+        fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+            self.steps += 1;
+            let Some(reply) = self.reply.as_mut() else {
+                self.now += timeout.as_millis() as u64;
+                return Err(TransportError::TimedOut);
+            };
+            let n = reply.len().min(buf.len()).min(1 + self.steps % 97);
+            buf[..n].copy_from_slice(&reply[..n]);
+            *reply = &reply[n..];
+            Ok(n)
+        }
+        fn close(&mut self) {
+            self.reply = None;
+        }
+    }
+    impl Clock for Script<'_> {
+        fn now(&mut self) -> Instant {
+            Instant::from_millis(self.now)
+        }
+        fn sleep_until(&mut self, until: Instant) {
+            self.now = self.now.max(until.as_millis());
+        }
+    }
+    struct Both<'s, 'a>(&'s mut Script<'a>);
+    impl Transport for Both<'_, '_> {
+        fn connect(&mut self, e: &imds::Endpoint, t: Duration) -> Result<(), TransportError> {
+            self.0.connect(e, t)
+        }
+        fn write_all(&mut self, b: &[u8], t: Duration) -> Result<(), TransportError> {
+            self.0.write_all(b, t)
+        }
+        fn read(&mut self, b: &mut [u8], t: Duration) -> Result<usize, TransportError> {
+            self.0.read(b, t)
+        }
+        fn close(&mut self) {
+            self.0.close()
+        }
+    }
+
+    let Some((&flags, rest)) = data.split_first() else { return };
+    let mut replies: Vec<&[u8]> = rest.split(|&b| b == 0xff).collect();
+    replies.reverse();
+    let mode = if flags & 1 == 0 { BodyMode::Contiguous } else { BodyMode::Streaming };
+    let v1_fallback = [V1Fallback::Never, V1Fallback::Rejected, V1Fallback::Timeout][usize::from(flags >> 1) % 3];
+    let config = Config { v1_fallback, limits: LIMITS, ..Config::default() };
+    let mut client = Client::new(config.clone(), u64::from(flags));
+    let mut script = Script { replies, reply: None, now: 0, steps: 0 };
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 1 + usize::from(flags) * 16]);
+    for path in ["/latest/meta-data/", "/latest/user-data"] {
+        let start = script.now;
+        client.get(Instant::from_millis(script.now), path, mode).expect("valid path");
+        let mut clock = Script { replies: Vec::new(), reply: None, now: script.now, steps: 0 };
+        let mut pieces = 0usize;
+        let result = {
+            let mut transport = Both(&mut script);
+            // The clock is the script's own time, advanced by timeouts and waits.
+            imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| pieces += p.len())
+                .map(|a| (a.status, a.body.len()))
+        };
+        script.now = script.now.max(clock.now);
+        if let Ok((status, _)) = result {
+            assert!((200..300).contains(&status) || status == 404, "answer {status}");
+        }
+        assert!(pieces as u64 <= LIMITS.max_body_len);
+        assert!(script.now - start <= 10_000 + 2_000, "operation timeout overrun: {} ms", script.now - start);
+    }
+
+    // Misuse: every call, in the order the bytes say.
+    let mut client = Client::new(config, 1);
+    let mut rx = [0u8; 64];
+    let mut tx = [0u8; 64];
+    for (i, &b) in data.iter().enumerate().take(256) {
+        let now = Instant::from_millis(i as u64 * 37);
+        let _ = match b % 10 {
+            0 => client.get(now, "/latest/meta-data/", mode).map(|_| ()),
+            1 => client.poll(now, &mut rx).map(|_| ()),
+            2 => client.connected(now),
+            3 => client.encode(&mut tx).map(|_| ()),
+            4 => client.sent(now),
+            5 => client.receive_buffer(&mut rx).map(|spare| spare.fill(b'H')),
+            6 => client.received(now, usize::from(b >> 4)),
+            7 => client.received_eof(now),
+            8 => client.failed(now, TransportError::Reset),
+            _ => client.answer(&rx).map(|_| ()),
+        };
+    }
+}

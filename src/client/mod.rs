@@ -389,6 +389,14 @@ impl Client {
         Ok(())
     }
 
+    /// Ends the running operation at once, for a driver that hit a usage error
+    /// (such as a buffer too small) or gives up. The client considers the
+    /// connection closed: the driver drops its own.
+    pub fn cancel(&mut self) {
+        self.op = None;
+        self.connection = Connection::Closed;
+    }
+
     /// How the finished operation ended: an answer (2xx or 404) or an error.
     pub fn answer<'b>(&self, rx: &'b [u8]) -> Result<Answer<'b>, Error> {
         let Some(Operation { step: Step::Finished { result, token_ttl }, .. }) = &self.op else {
