@@ -1,6 +1,8 @@
 //! Over real TCP on loopback, against the project's emulator: every fault it
 //! can play, a token expiring mid-session, connection reuse and close, IPv6.
 
+#![cfg(feature = "std")]
+
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use imds::client::{ErrorKind, Phase, TimeoutKind, TransportError, UsageError};
+use imds::client::{ErrorKind, Phase, TimeoutKind, UsageError};
 use imds::wire::BodyMode;
 use imds::{Config, Instant, V1Fallback};
 use support::sim::{Reply, Seen, Sim, get, new_client, response};
@@ -310,6 +310,7 @@ fn connect_timeouts_and_the_operation_deadline() {
     assert!(sim.now.get() - start <= 2500, "stopped at the deadline: {}", sim.now.get() - start);
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn https_endpoint_refused_by_a_plain_transport_is_not_retried() {
     let sim = Sim::new(secure(&["tokenA"], 300));
@@ -322,7 +323,7 @@ fn https_endpoint_refused_by_a_plain_transport_is_not_retried() {
     client.get(clock.now_ms(), "/latest/foo", BodyMode::Contiguous).unwrap();
     let (mut tx, mut rx) = ([0u8; 1024], [0u8; 1024]);
     let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
-    assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(TransportError::Unsupported), 1));
+    assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(imds::client::TransportError::Unsupported), 1));
     assert!(error.to_string().contains("https needs TLS"), "{error}");
 }
 

@@ -59,7 +59,9 @@ use crate::wire::reader::Advance;
 use crate::wire::{BodyMode, DecodeError, EofPhase, ReadError, Reader, Request};
 
 /// What the driver should do next; see the [module docs](self).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Debug` shows a piece's length, not its bytes (they may be credentials).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Action<'b> {
     /// Open a connection to [`Client::endpoint`] before `deadline`.
     Connect {
@@ -91,7 +93,9 @@ pub enum Action<'b> {
 }
 
 /// A finished operation's answer: a 2xx, or a 404 (an answer, not a failure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Debug` shows the body's length, not its bytes (they may be credentials).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Answer<'b> {
     /// The HTTP status: 2xx, or 404.
     pub status: u16,
@@ -105,6 +109,30 @@ impl Answer<'_> {
     /// False for a 404: the path does not exist.
     pub fn found(&self) -> bool {
         self.status != 404
+    }
+}
+
+impl core::fmt::Debug for Action<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Action::Connect { deadline } => f.debug_struct("Connect").field("deadline", deadline).finish(),
+            Action::Send { deadline } => f.debug_struct("Send").field("deadline", deadline).finish(),
+            Action::Receive { deadline } => f.debug_struct("Receive").field("deadline", deadline).finish(),
+            Action::Wait { until } => f.debug_struct("Wait").field("until", until).finish(),
+            Action::Piece(piece) => write!(f, "Piece(<{} bytes>)", piece.len()),
+            Action::Close => f.write_str("Close"),
+            Action::Done => f.write_str("Done"),
+        }
+    }
+}
+
+impl core::fmt::Debug for Answer<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .field("token_ttl", &self.token_ttl)
+            .finish()
     }
 }
 
@@ -554,6 +582,16 @@ fn splitmix64(state: &mut u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_never_reach_debug() {
+        extern crate std;
+        let secret = b"{\"SecretAccessKey\":\"wJalrXUtnFEMI\"}";
+        let shown =
+            std::format!("{:?} {:?}", Answer { status: 200, body: secret, token_ttl: None }, Action::Piece(secret));
+        assert!(!shown.contains("wJalr"), "{shown}");
+        assert!(shown.contains("body_len: 35") && shown.contains("Piece(<35 bytes>)"), "{shown}");
+    }
 
     #[test]
     fn backoff_doubles_caps_and_jitters() {
