@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use imds::client::{ErrorKind, Phase, TimeoutKind, UsageError};
+use imds::driver::Clock;
 use imds::wire::BodyMode;
 use imds::{Config, Instant, V1Fallback};
 use support::sim::{Reply, Seen, Sim, get, new_client, response};
@@ -320,20 +321,11 @@ fn https_endpoint_refused_by_a_plain_transport_is_not_retried() {
     );
     let mut transport = imds::net::TcpTransport::new();
     let mut clock = sim.clock();
-    client.get(clock.now_ms(), "/latest/foo", BodyMode::Contiguous).unwrap();
+    client.get(clock.now(), "/latest/foo", BodyMode::Contiguous).unwrap();
     let (mut tx, mut rx) = ([0u8; 1024], [0u8; 1024]);
     let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(imds::client::TransportError::Unsupported), 1));
     assert!(error.to_string().contains("https needs TLS"), "{error}");
-}
-
-trait NowMs {
-    fn now_ms(&mut self) -> Instant;
-}
-impl<C: imds::driver::Clock> NowMs for C {
-    fn now_ms(&mut self) -> Instant {
-        self.now()
-    }
 }
 
 #[test]
@@ -410,13 +402,13 @@ fn streamed_bodies_come_in_pieces_and_error_bodies_are_not_streamed() {
     let mut clock = sim.clock();
     let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 1024]);
     let mut streamed = Vec::new();
-    client.get(clock.now_ms(), "/latest/user-data", BodyMode::Streaming).unwrap();
+    client.get(clock.now(), "/latest/user-data", BodyMode::Streaming).unwrap();
     let answer =
         imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
             .unwrap();
     assert_eq!((answer.status, answer.body.len(), streamed.len()), (200, 0, user_data.len()));
     let mut leaked = Vec::new();
-    client.get(clock.now_ms(), "/latest/nope", BodyMode::Streaming).unwrap();
+    client.get(clock.now(), "/latest/nope", BodyMode::Streaming).unwrap();
     let answer =
         imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| leaked.extend_from_slice(p))
             .unwrap();
@@ -544,7 +536,7 @@ fn a_streamed_body_broken_after_pieces_is_not_retried() {
     let mut clock = sim.clock();
     let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 512]);
     let mut seen = Vec::new();
-    client.get(clock.now_ms(), "/latest/user-data", BodyMode::Streaming).unwrap();
+    client.get(clock.now(), "/latest/user-data", BodyMode::Streaming).unwrap();
     let error =
         imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| seen.extend_from_slice(p))
             .unwrap_err();
@@ -552,7 +544,7 @@ fn a_streamed_body_broken_after_pieces_is_not_retried() {
     assert!(matches!(error.kind, ErrorKind::Response(imds::wire::DecodeError::UnexpectedEof(_))));
     assert_eq!(seen, b"only forty bytes of the hundred promised", "delivered once");
     // The same failure on a contiguous body is retried.
-    client.get(clock.now_ms(), "/latest/user-data", BodyMode::Contiguous).unwrap();
+    client.get(clock.now(), "/latest/user-data", BodyMode::Contiguous).unwrap();
     let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!(error.attempts, 4);
 }
@@ -563,7 +555,7 @@ fn a_buffer_too_small_cancels_the_operation_and_the_next_one_works() {
     let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
     let mut clock = sim.clock();
     let (mut tx, mut tiny) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 40]);
-    client.get(clock.now_ms(), "/latest/foo", BodyMode::Contiguous).unwrap();
+    client.get(clock.now(), "/latest/foo", BodyMode::Contiguous).unwrap();
     let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut tiny, |_| {}).unwrap_err();
     assert!(
         matches!(error.kind, ErrorKind::Usage(UsageError::Receive(imds::wire::ReadError::BufferTooSmall { .. }))),
