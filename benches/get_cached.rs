@@ -5,12 +5,10 @@
 //!     cargo bench --bench get_cached -- 1000
 
 use std::hint::black_box;
-use std::time::Duration;
 
-use imds::client::TransportError;
-use imds::driver::{Clock, Transport, run};
+use imds::driver::{Clock, ManualClock, MemoryTransport, run};
 use imds::wire::{BodyMode, MAX_REQUEST_LEN};
-use imds::{Client, Config, Endpoint, Instant};
+use imds::{Client, Config, Endpoint};
 
 const TOKEN: &[u8] = b"HTTP/1.1 200 OK\r\nX-Aws-Ec2-Metadata-Token-Ttl-Seconds: 21600\r\nContent-Type: text/plain\r\n\
 Content-Length: 56\r\nServer: EC2ws\r\nConnection: close\r\n\r\nAQAEAKQRRHnsX8GCPgYTGMShrFJkMhru3n-8Ul5Gzvzj-bpWKYZuiw==";
@@ -18,47 +16,13 @@ const VALUE: &[u8] = b"HTTP/1.1 200 OK\r\nX-Aws-Ec2-Metadata-Token-Ttl-Seconds: 
 Accept-Ranges: none\r\nLast-Modified: Thu, 26 Nov 2026 15:31:17 GMT\r\nContent-Length: 19\r\n\
 Date: Thu, 26 Nov 2026 15:40:02 GMT\r\nServer: EC2ws\r\nConnection: close\r\n\r\ni-0a1b2c3d4e5f60718";
 
-/// Answers a PUT with a token and a GET with an instance id, at once.
-struct Canned {
-    reply: &'static [u8],
-    at: usize,
-}
-
-impl Transport for Canned {
-    fn connect(&mut self, _: &Endpoint, _: Duration) -> Result<(), TransportError> {
-        Ok(())
-    }
-    fn write_all(&mut self, bytes: &[u8], _: Duration) -> Result<(), TransportError> {
-        self.reply = if bytes.starts_with(b"PUT") { TOKEN } else { VALUE };
-        self.at = 0;
-        Ok(())
-    }
-    fn read(&mut self, buf: &mut [u8], _: Duration) -> Result<usize, TransportError> {
-        let rest = &self.reply[self.at..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.at += n;
-        Ok(n)
-    }
-    fn close(&mut self) {}
-}
-
-struct Fixed(u64);
-
-impl Clock for Fixed {
-    fn now(&mut self) -> Instant {
-        Instant::from_millis(self.0)
-    }
-    fn sleep_until(&mut self, until: Instant) {
-        self.0 = until.as_millis();
-    }
-}
-
 fn main() {
     let gets: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1000);
     let mut client =
         Client::new(Config { endpoint: Endpoint::parse("http://127.0.0.1:1338").unwrap(), ..Config::default() }, 1);
-    let (mut transport, mut clock) = (Canned { reply: b"", at: 0 }, Fixed(0));
+    let mut transport =
+        MemoryTransport::new(|request: &[u8]| Some(if request.starts_with(b"PUT") { TOKEN } else { VALUE }));
+    let mut clock = ManualClock::default();
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 2048]);
     let mut total = 0;
     for _ in 0..gets {

@@ -99,6 +99,81 @@ fn drive<T: Transport, C: Clock>(
     }
 }
 
+/// An in-memory [`Transport`] for tests, benchmarks, fuzzers and examples:
+/// `answer` maps the bytes of each request to the bytes of its response, or to
+/// `None` to reset the connection. Reads hand out at most `read_size` bytes.
+pub struct MemoryTransport<'a, F> {
+    answer: F,
+    reply: Option<&'a [u8]>,
+    read_size: usize,
+}
+
+impl<'a, F: FnMut(&[u8]) -> Option<&'a [u8]>> MemoryTransport<'a, F> {
+    /// A transport answering with `answer`, whole responses per read.
+    pub fn new(answer: F) -> Self {
+        MemoryTransport { answer, reply: None, read_size: usize::MAX }
+    }
+
+    /// Hands out at most `read_size` bytes (at least 1) per read.
+    pub fn with_read_size(self, read_size: usize) -> Self {
+        MemoryTransport { read_size: read_size.max(1), ..self }
+    }
+}
+
+impl<'a, F: FnMut(&[u8]) -> Option<&'a [u8]>> Transport for MemoryTransport<'a, F> {
+    fn connect(&mut self, _: &Endpoint, _: Duration) -> Result<(), TransportError> {
+        self.reply = None;
+        Ok(())
+    }
+
+    fn write_all(&mut self, bytes: &[u8], _: Duration) -> Result<(), TransportError> {
+        self.reply = (self.answer)(bytes);
+        self.reply.map(|_| ()).ok_or(TransportError::Reset)
+    }
+
+    fn read(&mut self, buf: &mut [u8], _: Duration) -> Result<usize, TransportError> {
+        let reply = self.reply.as_mut().ok_or(TransportError::Reset)?;
+        let n = reply.len().min(buf.len()).min(self.read_size);
+        let (head, rest) = reply.split_at(n);
+        buf.get_mut(..n).ok_or(TransportError::Other)?.copy_from_slice(head);
+        *reply = rest;
+        Ok(n)
+    }
+
+    fn close(&mut self) {
+        self.reply = None;
+    }
+}
+
+/// A [`Clock`] that moves only when told: `sleep_until` jumps to the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ManualClock {
+    /// The current time.
+    pub now: Instant,
+}
+
+impl ManualClock {
+    /// A clock at `now`.
+    pub const fn new(now: Instant) -> ManualClock {
+        ManualClock { now }
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&mut self, by: Duration) {
+        self.now = self.now.saturating_add(by);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&mut self) -> Instant {
+        self.now
+    }
+
+    fn sleep_until(&mut self, until: Instant) {
+        self.now = self.now.max(until);
+    }
+}
+
 /// Time left until `deadline`, at least 1 ms (a zero timeout means "forever" to
 /// some socket APIs).
 fn until(now: Instant, deadline: Instant) -> Duration {

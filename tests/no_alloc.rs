@@ -100,66 +100,27 @@ fn the_wire_core_allocates_nothing() {
     assert!(allocations_during(|| drop(vec![1u8; 10])) > 0);
 }
 
-/// Answers from memory: a token for the PUT, then 503, then the value.
-struct Canned {
-    replies: Vec<&'static [u8]>,
-    reply: &'static [u8],
-    at: usize,
-}
-
-impl imds::driver::Transport for Canned {
-    fn connect(&mut self, _: &Endpoint, _: std::time::Duration) -> Result<(), imds::client::TransportError> {
-        Ok(())
-    }
-    fn write_all(&mut self, _: &[u8], _: std::time::Duration) -> Result<(), imds::client::TransportError> {
-        self.reply = self.replies.pop().unwrap_or(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        self.at = 0;
-        Ok(())
-    }
-    fn read(&mut self, buf: &mut [u8], _: std::time::Duration) -> Result<usize, imds::client::TransportError> {
-        let rest = &self.reply[self.at..];
-        let n = rest.len().min(buf.len()).min(7);
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.at += n;
-        Ok(n)
-    }
-    fn close(&mut self) {}
-}
-
-struct Ticks(u64);
-
-impl imds::driver::Clock for Ticks {
-    fn now(&mut self) -> imds::Instant {
-        imds::Instant::from_millis(self.0)
-    }
-    fn sleep_until(&mut self, until: imds::Instant) {
-        self.0 = until.as_millis();
-    }
-}
-
 #[test]
 fn a_session_with_retries_allocates_nothing() {
     // Popped from the end: token, a 503 (retried after a backoff), the value, a 404.
-    let mut transport = Canned {
-        replies: vec![
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
-            b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 6\r\n\r\ntokenA",
-        ],
-        reply: b"",
-        at: 0,
-    };
+    let mut replies: Vec<&[u8]> = vec![
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 6\r\n\r\ntokenA",
+    ];
+    let mut transport = imds::driver::MemoryTransport::new(|_: &[u8]| replies.pop()).with_read_size(7);
     let mut client = imds::Client::new(imds::Config::default(), 5);
-    let mut clock = Ticks(0);
+    let mut clock = imds::driver::ManualClock::default();
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 256]);
     let counted = allocations_during(|| {
         for (path, status) in [("/latest/user-data", 200), ("/latest/nope", 404)] {
-            client.get(imds::Instant::from_millis(clock.0), path, BodyMode::Contiguous).unwrap();
+            client.get(clock.now, path, BodyMode::Contiguous).unwrap();
             let answer = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
             assert_eq!(answer.status, status);
         }
     });
     assert_eq!(counted, 0, "the session allocated");
-    assert!(transport.replies.is_empty());
+    drop(transport);
+    assert!(replies.is_empty(), "every reply was used");
 }

@@ -329,24 +329,27 @@ pub fn session(data: &[u8]) {
     use imds::client::TransportError;
     use imds::driver::{Clock, Transport};
     use imds::{Client, Config, Instant, V1Fallback};
+    use std::cell::Cell;
     use std::time::Duration;
 
-    struct Script<'a> {
+    /// Answers requests with the scripted replies; when they run out, connects
+    /// and reads time out (moving the shared clock), writes reset.
+    struct Script<'a, 'c> {
         replies: Vec<&'a [u8]>,
         reply: Option<&'a [u8]>,
-        now: u64,
+        now: &'c Cell<u64>,
         steps: usize,
     }
-    impl Transport for Script<'_> {
+    impl Script<'_, '_> {
+        fn time_out(&self, timeout: Duration) -> TransportError {
+            self.now.set(self.now.get() + timeout.as_millis() as u64);
+            TransportError::TimedOut
+        }
+    }
+    impl Transport for Script<'_, '_> {
         fn connect(&mut self, _: &imds::Endpoint, timeout: Duration) -> Result<(), TransportError> {
             self.steps += 1;
-            match self.replies.is_empty() {
-                true => {
-                    self.now += timeout.as_millis() as u64;
-                    Err(TransportError::TimedOut)
-                }
-                false => Ok(()),
-            }
+            if self.replies.is_empty() { Err(self.time_out(timeout)) } else { Ok(()) }
         }
         fn write_all(&mut self, _: &[u8], _: Duration) -> Result<(), TransportError> {
             self.steps += 1;
@@ -355,11 +358,9 @@ pub fn session(data: &[u8]) {
         }
         fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
             self.steps += 1;
-            let Some(reply) = self.reply.as_mut() else {
-                self.now += timeout.as_millis() as u64;
-                return Err(TransportError::TimedOut);
-            };
-            let n = reply.len().min(buf.len()).min(1 + self.steps % 97);
+            let step = 1 + self.steps % 97;
+            let Some(reply) = self.reply.as_mut() else { return Err(self.time_out(timeout)) };
+            let n = reply.len().min(buf.len()).min(step);
             buf[..n].copy_from_slice(&reply[..n]);
             *reply = &reply[n..];
             Ok(n)
@@ -368,27 +369,13 @@ pub fn session(data: &[u8]) {
             self.reply = None;
         }
     }
-    impl Clock for Script<'_> {
+    struct SharedClock<'c>(&'c Cell<u64>);
+    impl Clock for SharedClock<'_> {
         fn now(&mut self) -> Instant {
-            Instant::from_millis(self.now)
+            Instant::from_millis(self.0.get())
         }
         fn sleep_until(&mut self, until: Instant) {
-            self.now = self.now.max(until.as_millis());
-        }
-    }
-    struct Both<'s, 'a>(&'s mut Script<'a>);
-    impl Transport for Both<'_, '_> {
-        fn connect(&mut self, e: &imds::Endpoint, t: Duration) -> Result<(), TransportError> {
-            self.0.connect(e, t)
-        }
-        fn write_all(&mut self, b: &[u8], t: Duration) -> Result<(), TransportError> {
-            self.0.write_all(b, t)
-        }
-        fn read(&mut self, b: &mut [u8], t: Duration) -> Result<usize, TransportError> {
-            self.0.read(b, t)
-        }
-        fn close(&mut self) {
-            self.0.close()
+            self.0.set(self.0.get().max(until.as_millis()));
         }
     }
 
@@ -399,25 +386,21 @@ pub fn session(data: &[u8]) {
     let v1_fallback = [V1Fallback::Never, V1Fallback::Rejected, V1Fallback::Timeout][usize::from(flags >> 1) % 3];
     let config = Config { v1_fallback, limits: LIMITS, ..Config::default() };
     let mut client = Client::new(config.clone(), u64::from(flags));
-    let mut script = Script { replies, reply: None, now: 0, steps: 0 };
+    let now = Cell::new(0);
+    let mut script = Script { replies, reply: None, now: &now, steps: 0 };
+    let mut clock = SharedClock(&now);
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 1 + usize::from(flags) * 16]);
     for path in ["/latest/meta-data/", "/latest/user-data"] {
-        let start = script.now;
-        client.get(Instant::from_millis(script.now), path, mode).expect("valid path");
-        let mut clock = Script { replies: Vec::new(), reply: None, now: script.now, steps: 0 };
+        let start = now.get();
+        client.get(clock.now(), path, mode).expect("valid path, no operation running");
         let mut pieces = 0usize;
-        let result = {
-            let mut transport = Both(&mut script);
-            // The clock is the script's own time, advanced by timeouts and waits.
-            imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| pieces += p.len())
-                .map(|a| (a.status, a.body.len()))
-        };
-        script.now = script.now.max(clock.now);
+        let result = imds::driver::run(&mut client, &mut script, &mut clock, &mut tx, &mut rx, |p| pieces += p.len())
+            .map(|a| (a.status, a.body.len()));
         if let Ok((status, _)) = result {
             assert!((200..300).contains(&status) || status == 404, "answer {status}");
         }
         assert!(pieces as u64 <= LIMITS.max_body_len);
-        assert!(script.now - start <= 10_000 + 2_000, "operation timeout overrun: {} ms", script.now - start);
+        assert!(now.get() - start <= 10_000 + 2_000, "operation timeout overrun: {} ms", now.get() - start);
     }
 
     // Misuse: every call, in the order the bytes say.

@@ -10,61 +10,22 @@ extern crate std;
 
 use core::hint::black_box;
 
-use core::time::Duration;
-
-use imds::client::TransportError;
-use imds::driver::{Clock, Transport, run};
+use imds::driver::{Clock, ManualClock, MemoryTransport, run};
 use imds::parse::Listing;
 use imds::wire::{BodyMode, Decoder, Limits, MAX_REQUEST_LEN, Progress, Reader, Request};
-use imds::{Client, Config, Endpoint, Instant, Token, TokenTtl, path};
+use imds::{Client, Config, Endpoint, Token, TokenTtl, path};
 
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nami-id\n\r\n5\r\niam/\n\r\n0\r\n\r\n";
 
-/// A transport that answers from memory: a token for the PUT, a listing for GETs.
-struct Canned {
-    reply: &'static [u8],
-    at: usize,
-}
-
-const TOKEN: &[u8] =
-    b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 5\r\n\r\ntoken";
-
-impl Transport for Canned {
-    fn connect(&mut self, _: &Endpoint, _: Duration) -> Result<(), TransportError> {
-        Ok(())
-    }
-    fn write_all(&mut self, bytes: &[u8], _: Duration) -> Result<(), TransportError> {
-        self.reply = if bytes.starts_with(b"PUT") { TOKEN } else { RESPONSE };
-        self.at = 0;
-        Ok(())
-    }
-    fn read(&mut self, buf: &mut [u8], _: Duration) -> Result<usize, TransportError> {
-        let rest = self.reply.get(self.at..).unwrap_or_default();
-        let n = rest.len().min(buf.len());
-        buf.get_mut(..n).unwrap_or_default().copy_from_slice(rest.get(..n).unwrap_or_default());
-        self.at += n;
-        Ok(n)
-    }
-    fn close(&mut self) {}
-}
-
-struct Ticks(u64);
-
-impl Clock for Ticks {
-    fn now(&mut self) -> Instant {
-        self.0 += 1;
-        Instant::from_millis(self.0)
-    }
-    fn sleep_until(&mut self, until: Instant) {
-        self.0 = until.as_millis();
-    }
-}
+const TOKEN: &[u8] = b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 5\r\n\r\ntoken";
 
 /// A whole session: token, GET, through the blocking driver.
 fn session() -> usize {
     let mut client = Client::new(Config::default(), 9);
-    let (mut transport, mut clock) = (Canned { reply: b"", at: 0 }, Ticks(0));
+    let mut transport =
+        MemoryTransport::new(|request: &[u8]| Some(if request.starts_with(b"PUT") { TOKEN } else { RESPONSE }));
+    let mut clock = ManualClock::default();
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 512]);
     if client.get(clock.now(), black_box("/latest/meta-data/"), BodyMode::Contiguous).is_err() {
         return 0;
