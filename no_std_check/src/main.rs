@@ -18,7 +18,8 @@ use imds::{Client, Config, Endpoint, Token, TokenTtl, path};
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nami-id\n\r\n5\r\niam/\n\r\n0\r\n\r\n";
 
-const TOKEN: &[u8] = b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 5\r\n\r\ntoken";
+const TOKEN: &[u8] =
+    b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 5\r\n\r\ntoken";
 
 /// A whole session: token, GET, through the blocking driver.
 fn session() -> usize {
