@@ -305,7 +305,7 @@ impl Client {
                     if let Connection::Open { used, .. } = self.connection {
                         op.on_used_connection = used;
                         op.step = Step::Sending;
-                        return Ok(Action::Send { deadline: cap(now.saturating_add(self.config.read_timeout)) });
+                        continue;
                     }
                     op.on_used_connection = false;
                     let deadline = cap(now.saturating_add(self.config.connect_timeout));
@@ -488,9 +488,7 @@ impl Client {
 
     /// An attempt failed with `kind`: retry, fall back, or give up.
     fn attempt_failed(&mut self, now: Instant, kind: ErrorKind) {
-        if let Connection::Open { used, .. } = self.connection {
-            self.connection = Connection::Open { reusable: false, used };
-        }
+        self.abandon_connection();
         let fallback = self.config.v1_fallback;
         let max_attempts = self.config.max_attempts.max(1);
         let Some(op) = self.op.as_mut() else { return };
@@ -529,6 +527,13 @@ impl Client {
         self.finish_err(kind);
     }
 
+    /// An open connection will be closed, not reused, before the next request.
+    fn abandon_connection(&mut self) {
+        if let Connection::Open { used, .. } = self.connection {
+            self.connection = Connection::Open { reusable: false, used };
+        }
+    }
+
     fn fall_back_to_v1(&mut self) {
         self.v1 = true;
         self.token = None;
@@ -538,11 +543,10 @@ impl Client {
     }
 
     fn finish_err(&mut self, kind: ErrorKind) {
-        if let Connection::Open { used, .. } = self.connection {
-            // Whatever was in flight is abandoned: the connection cannot be reused.
-            if !matches!(kind, ErrorKind::Status(_)) {
-                self.connection = Connection::Open { reusable: false, used };
-            }
+        // A complete answer leaves the connection as it was; anything else abandons
+        // what was in flight.
+        if !matches!(kind, ErrorKind::Status(_)) {
+            self.abandon_connection();
         }
         if let Some(op) = self.op.as_mut() {
             let error = Error { phase: op.phase, kind, attempts: op.attempts };
