@@ -15,7 +15,7 @@ use imds::client::{ErrorKind, Phase, TimeoutKind, UsageError};
 use imds::driver::Clock;
 use imds::wire::BodyMode;
 use imds::{Config, Instant, V1Fallback};
-use support::sim::{Reply, Seen, Sim, get, new_client, response};
+use support::sim::{Reply, Seen, Sim, fetch, get, new_client, response};
 
 const TOKEN_PATH: &str = "/latest/api/token";
 
@@ -399,20 +399,11 @@ fn streamed_bodies_come_in_pieces_and_error_bodies_are_not_streamed() {
         _ => response(404, "<html>not found</html>", None),
     });
     let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
-    let mut clock = sim.clock();
-    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 1024]);
-    let mut streamed = Vec::new();
-    client.get(clock.now(), "/latest/user-data", BodyMode::Streaming).unwrap();
-    let answer =
-        imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
-            .unwrap();
-    assert_eq!((answer.status, answer.body.len(), streamed.len()), (200, 0, user_data.len()));
-    let mut leaked = Vec::new();
-    client.get(clock.now(), "/latest/nope", BodyMode::Streaming).unwrap();
-    let answer =
-        imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| leaked.extend_from_slice(p))
-            .unwrap();
-    assert_eq!((answer.status, answer.found(), leaked.len()), (404, false, 0));
+    let user = fetch(&mut client, &sim, &mut transport, "/latest/user-data", BodyMode::Streaming, 1024);
+    assert_eq!(user.result.unwrap(), (200, Vec::new()), "the body comes in pieces, not contiguous");
+    assert_eq!(user.streamed.len(), user_data.len());
+    let missing = fetch(&mut client, &sim, &mut transport, "/latest/nope", BodyMode::Streaming, 1024);
+    assert_eq!((missing.result.unwrap().0, missing.streamed.len()), (404, 0));
 }
 
 #[test]
@@ -533,19 +524,14 @@ fn a_streamed_body_broken_after_pieces_is_not_retried() {
     }
     });
     let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
-    let mut clock = sim.clock();
-    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 512]);
-    let mut seen = Vec::new();
-    client.get(clock.now(), "/latest/user-data", BodyMode::Streaming).unwrap();
-    let error =
-        imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |p| seen.extend_from_slice(p))
-            .unwrap_err();
+    let streamed = fetch(&mut client, &sim, &mut transport, "/latest/user-data", BodyMode::Streaming, 512);
+    let error = streamed.result.unwrap_err();
     assert_eq!(error.attempts, 1);
     assert!(matches!(error.kind, ErrorKind::Response(imds::wire::DecodeError::UnexpectedEof(_))));
-    assert_eq!(seen, b"only forty bytes of the hundred promised", "delivered once");
+    assert_eq!(streamed.streamed, b"only forty bytes of the hundred promised", "delivered once");
     // The same failure on a contiguous body is retried.
-    client.get(clock.now(), "/latest/user-data", BodyMode::Contiguous).unwrap();
-    let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
+    let error =
+        fetch(&mut client, &sim, &mut transport, "/latest/user-data", BodyMode::Contiguous, 512).result.unwrap_err();
     assert_eq!(error.attempts, 4);
 }
 
@@ -553,10 +539,7 @@ fn a_streamed_body_broken_after_pieces_is_not_retried() {
 fn a_buffer_too_small_cancels_the_operation_and_the_next_one_works() {
     let sim = Sim::new(secure(&["tokenA"], 300));
     let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
-    let mut clock = sim.clock();
-    let (mut tx, mut tiny) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 40]);
-    client.get(clock.now(), "/latest/foo", BodyMode::Contiguous).unwrap();
-    let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut tiny, |_| {}).unwrap_err();
+    let error = fetch(&mut client, &sim, &mut transport, "/latest/foo", BodyMode::Contiguous, 40).result.unwrap_err();
     assert!(
         matches!(error.kind, ErrorKind::Usage(UsageError::Receive(imds::wire::ReadError::BufferTooSmall { .. }))),
         "{error:?}"

@@ -200,20 +200,42 @@ impl Sim {
     }
 }
 
-/// Runs one GET of `path` through the simulated world; returns the status and
-/// body, or the error.
+/// What one GET through the simulated world gave: the status and contiguous
+/// body, or the error; and the streamed pieces either way.
+pub struct Fetched {
+    pub result: Result<(u16, Vec<u8>), imds::Error>,
+    pub streamed: Vec<u8>,
+}
+
+/// Runs one GET of `path` as `mode`, receiving into an `rx_len` buffer.
+pub fn fetch(
+    client: &mut Client,
+    sim: &Sim,
+    transport: &mut SimTransport,
+    path: &str,
+    mode: BodyMode,
+    rx_len: usize,
+) -> Fetched {
+    let mut clock = sim.clock();
+    let mut streamed = Vec::new();
+    if let Err(e) = client.get(clock.now(), path, mode) {
+        return Fetched { result: Err(e), streamed };
+    }
+    let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
+    let mut rx = vec![0u8; rx_len];
+    let result = imds::driver::run(client, transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
+        .map(|answer| (answer.status, answer.body.to_vec()));
+    Fetched { result, streamed }
+}
+
+/// Runs one contiguous GET of `path`; returns the status and body, or the error.
 pub fn get(
     client: &mut Client,
     sim: &Sim,
     transport: &mut SimTransport,
     path: &str,
 ) -> Result<(u16, Vec<u8>), imds::Error> {
-    let mut clock = sim.clock();
-    client.get(clock.now(), path, BodyMode::Contiguous)?;
-    let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
-    let mut rx = vec![0u8; 70 * 1024];
-    let answer = imds::driver::run(client, transport, &mut clock, &mut tx, &mut rx, |_| {})?;
-    Ok((answer.status, answer.body.to_vec()))
+    fetch(client, sim, transport, path, BodyMode::Contiguous, 70 * 1024).result
 }
 
 pub fn new_client(config: Config) -> Client {
