@@ -12,7 +12,6 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use imds::client::{ErrorKind, Phase, TimeoutKind, UsageError};
-use imds::driver::Clock;
 use imds::wire::BodyMode;
 use imds::{Config, Instant, V1Fallback};
 use support::sim::{Reply, Seen, Sim, fetch, get, new_client, response};
@@ -321,7 +320,7 @@ fn https_endpoint_refused_by_a_plain_transport_is_not_retried() {
     );
     let mut transport = imds::net::TcpTransport::new();
     let mut clock = sim.clock();
-    client.get(clock.now(), "/latest/foo", BodyMode::Contiguous).unwrap();
+    client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
     let (mut tx, mut rx) = ([0u8; 1024], [0u8; 1024]);
     let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(imds::client::TransportError::Unsupported), 1));
