@@ -89,6 +89,9 @@ pub enum EndpointError {
     InvalidHost,
     /// The host name is longer than [`MAX_HOST_NAME_LEN`].
     HostTooLong,
+    /// The host's last label is a number (`0x7f.1`, `10.0.0.010`, `1.2.3`), so
+    /// by the URL standard it is an IPv4 address, but not a dotted-decimal one.
+    NumericHost,
     /// The port is empty, not decimal, 0, or above 65535.
     InvalidPort,
     /// Something other than a lone `/` follows the authority.
@@ -105,6 +108,7 @@ impl fmt::Display for EndpointError {
             EndpointError::MissingHost => "endpoint has no host",
             EndpointError::InvalidHost => "endpoint host is not an IP address or host name",
             EndpointError::HostTooLong => "endpoint host name is longer than 253 bytes",
+            EndpointError::NumericHost => "endpoint host ends in a number but is not a dotted-decimal IPv4 address",
             EndpointError::InvalidPort => "endpoint port is not a number in 1..=65535",
             EndpointError::PathNotAllowed => "endpoint must not have a path",
             EndpointError::QueryNotAllowed => "endpoint must not have a query or fragment",
@@ -260,15 +264,31 @@ fn split_host_port(authority: &str) -> Result<(Host, Option<&str>), EndpointErro
         return Ok((Host::Ip(IpAddr::V4(ip)), port));
     }
     // Labels of letters, digits, '-' and '_', separated by single dots (one
-    // trailing dot allowed); all-numeric names are malformed IPv4 addresses.
+    // trailing dot allowed).
     let valid_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
     let labels = name.strip_suffix('.').unwrap_or(name);
-    let numeric = labels.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    if !name.bytes().all(valid_byte) || labels.split('.').any(str::is_empty) || numeric {
+    if !name.bytes().all(valid_byte) || labels.split('.').any(str::is_empty) {
         return Err(EndpointError::InvalidHost);
+    }
+    // The URL standard: a host whose last label is a number is an IPv4 address,
+    // never a name. Only the dotted-decimal form is accepted here; the others
+    // (`0x7f.1`, `0177.0.0.1`, `2130706433`) mean 127.0.0.1 to a browser and to
+    // the system resolver, and something else to a reader: refused.
+    if labels.rsplit('.').next().is_some_and(is_numeric_label) {
+        return Err(EndpointError::NumericHost);
     }
     let name = heapless::String::try_from(name).map_err(|_| EndpointError::HostTooLong)?;
     Ok((Host::Name(name), port))
+}
+
+/// A label the URL standard's IPv4 parser would take as a number: decimal
+/// digits (octal when they start with `0`), or `0x` with hex digits (or none).
+fn is_numeric_label(label: &str) -> bool {
+    let hex = label.strip_prefix("0x").or_else(|| label.strip_prefix("0X"));
+    match hex {
+        Some(digits) => digits.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()),
+    }
 }
 
 fn parse_port(digits: &str) -> Result<u16, EndpointError> {
@@ -306,6 +326,9 @@ mod tests {
             ("http://localhost:80", "http://localhost", 80),
             ("http://imds.internal.:8080", "http://imds.internal.:8080", 8080),
             ("http://a1.b-2_c", "http://a1.b-2_c", 80),
+            ("http://123.example", "http://123.example", 80),
+            ("http://imds.0xg", "http://imds.0xg", 80),
+            ("http://x0x1", "http://x0x1", 80),
             ("https://metadata.example.com", "https://metadata.example.com", 443),
             ("https://metadata.example.com:80", "https://metadata.example.com:80", 80),
         ];
@@ -346,8 +369,17 @@ mod tests {
             ("http://ho st", InvalidHost),
             ("http://h\r\nX: y", InvalidHost),
             ("http://hőst", InvalidHost),
-            ("http://256.1.1.1", InvalidHost),
-            ("http://1.2.3", InvalidHost),
+            ("http://256.1.1.1", NumericHost),
+            ("http://1.2.3", NumericHost),
+            ("http://0x7f.1:8080", NumericHost),
+            ("http://0x7F.0.0.1", NumericHost),
+            ("http://0177.0.0.1", NumericHost),
+            ("http://127.0.0.01", NumericHost),
+            ("http://2130706433", NumericHost),
+            ("http://1.2.3.4.", NumericHost),
+            ("http://imds.0x", NumericHost),
+            ("http://imds.0XAB", NumericHost),
+            ("http://metadata.123", NumericHost),
             ("http://a..b", InvalidHost),
             ("http://.a", InvalidHost),
             ("http://.", InvalidHost),
