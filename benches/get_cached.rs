@@ -6,8 +6,9 @@
 
 use std::hint::black_box;
 
+use imds::BodyMode;
 use imds::driver::{Clock, ManualClock, MemoryTransport, run};
-use imds::wire::{BodyMode, MAX_REQUEST_LEN};
+use imds::wire::MAX_REQUEST_LEN;
 use imds::{Client, Config, Endpoint};
 
 const TOKEN: &[u8] = b"HTTP/1.1 200 OK\r\nX-Aws-Ec2-Metadata-Token-Ttl-Seconds: 21600\r\nContent-Type: text/plain\r\n\
@@ -18,8 +19,7 @@ Date: Thu, 26 Nov 2026 15:40:02 GMT\r\nServer: EC2ws\r\nConnection: close\r\n\r\
 
 fn main() {
     let gets: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1000);
-    let mut client =
-        Client::new(Config { endpoint: Endpoint::parse("http://127.0.0.1:1338").unwrap(), ..Config::default() }, 1);
+    let mut client = Client::new(Config::with_endpoint(Endpoint::parse("http://127.0.0.1:1338").unwrap()), 1);
     let mut transport =
         MemoryTransport::new(|request: &[u8]| Some(if request.starts_with(b"PUT") { TOKEN } else { VALUE }));
     let mut clock = ManualClock::default();

@@ -4,8 +4,9 @@
 //!
 //!     cargo run --example recorded
 
+use imds::BodyMode;
 use imds::parse::Listing;
-use imds::wire::{BodyMode, Limits, MAX_REQUEST_LEN, Progress, ReadError, Reader, Request};
+use imds::wire::{Limits, MAX_REQUEST_LEN, Progress, ReadError, Reader, Request};
 use imds::{Endpoint, Token, TokenTtl, path};
 
 const TOKEN_RESPONSE: &[u8] = include_bytes!("../tests/fixtures/token.http");
@@ -61,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let body = reader.response(&rx).ok_or("no response")?.body();
     let mut path_buf = [0u8; path::MAX_PATH_LEN];
     let entries: Vec<String> =
-        Listing::parse(body)?.map(|e| e.join(dir, &mut path_buf).map(str::to_owned)).collect::<Result<_, _>>()?;
+        Listing::parse(dir, body)?.map(|e| e.join(&mut path_buf).map(str::to_owned)).collect::<Result<_, _>>()?;
     println!("  {} entries, e.g. {} and {}\n", entries.len(), entries[0], entries[3]);
 
     // 3. 16 KiB of chunked user-data, streamed through a 1 KiB buffer.

@@ -11,10 +11,7 @@ fn main() {
         "| `Client` (configuration, token, connection, reader, request in flight) | {} |",
         size_of::<imds::Client>()
     );
-    println!(
-        "| of which the request in flight (`client::REQUEST_STATE_BYTES`) | {} |",
-        imds::client::REQUEST_STATE_BYTES
-    );
+    println!("| of which the request in flight (`imds::REQUEST_STATE_BYTES`) | {} |", imds::REQUEST_STATE_BYTES);
     println!("| `Config` | {} |", size_of::<imds::Config>());
     println!("| `wire::Decoder` | {} |", size_of::<imds::wire::Decoder>());
     println!("| `wire::Reader` | {} |", size_of::<imds::wire::Reader>());

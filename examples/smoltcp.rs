@@ -6,7 +6,8 @@
 //!
 //!     cargo run --example smoltcp --features std
 
-use imds::wire::{BodyMode, MAX_REQUEST_LEN};
+use imds::BodyMode;
+use imds::wire::MAX_REQUEST_LEN;
 use imds::{Action, Client, Config, Endpoint, Instant};
 use imds_emulator::{Answer, Options, Service};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketHandle, SocketSet};
@@ -142,7 +143,7 @@ fn main() {
         body: Vec::new(),
     };
     let endpoint = Endpoint::parse("http://127.0.0.1:80").expect("endpoint");
-    let mut client = Client::new(Config { endpoint, ..Config::default() }, 1);
+    let mut client = Client::new(Config::with_endpoint(endpoint), 1);
 
     let mut ms: u64 = 0;
     let paths = [

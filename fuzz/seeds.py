@@ -25,11 +25,11 @@ write("chunked", "framed", bytes([2, 5, 9]) + b"5\r\nhello\r\n4;ext\r\n mor\r\n0
 write("chunked", "plain", bytes([1, 3]) + b"ami-0a887e401f7654935\n")
 write("chunked", "overflow", bytes([0]) + b"FFFFFFFFFFFFFFFFF\r\n")
 
-write("listing", "meta-data", b"ami-id\nami-launch-index\nblock-device-mapping/\niam/\npublic-keys/\ntags/\n")
-write("listing", "public-keys", b"0=my-key\n1=deploy")
-write("listing", "macs", b"0e:49:61:0f:c3:11/\r\n0e:49:61:0f:c3:12/\r\n")
-write("listing", "latest", b"dynamic\nmeta-data\nuser-data")
-write("listing", "bad", b"a\n\nb\x00")
+write("listing", "meta-data", b"\x04ami-id\nami-launch-index\nblock-device-mapping/\niam/\npublic-keys/\ntags/\n")
+write("listing", "public-keys", b"\x030=my-key\n1=deploy")
+write("listing", "macs", b"\x040e:49:61:0f:c3:11/\r\n0e:49:61:0f:c3:12/\r\n")
+write("listing", "latest", b"\x01dynamic\nmeta-data\nuser-data")
+write("listing", "bad", b"\x00a\n\nb\x00")
 
 write("request", "v2-get", b"/latest/meta-data/instance-id\xffAQAEAKQRRHnsX8GCPgYTGMShrFJkMhru3n-8Ul5Gzvzj-bpWKYZuiw==\xffimds-rs/0.1")
 write("request", "v1-get", b"/latest/meta-data/")

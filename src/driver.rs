@@ -1,17 +1,58 @@
-//! A blocking driver: the [`Client`] loop over a tiny [`Transport`] and a
-//! [`Clock`]. No std needed; `std` adds [`crate::net::TcpTransport`] and
-//! [`crate::net::SystemClock`].
+//! Blocking drivers: the [`Client`] loop over a tiny [`Transport`] and a
+//! [`Clock`] ([`run`]), and a whole [`Walk`] over it ([`walk`]). No std needed;
+//! `std` adds [`crate::net::TcpTransport`] and [`crate::net::SystemClock`].
 
+use core::fmt;
+use core::ops::ControlFlow;
 use core::time::Duration;
 
-use crate::client::{Action, Answer, Client, Error, TransportError};
+use crate::client::{Action, Answer, Client, Error};
 use crate::endpoint::Endpoint;
 use crate::time::Instant;
+use crate::walk::{Visit, Walk, WalkError};
+
+/// What a transport reports when an I/O step fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The connection was refused (nothing listens).
+    Refused,
+    /// The connection was reset or broken while writing or reading.
+    Reset,
+    /// The step did not finish in time.
+    TimedOut,
+    /// The host could not be resolved or reached.
+    Unreachable,
+    /// The transport cannot do what the endpoint asks (an `https` endpoint on a
+    /// plain TCP transport). Not retried.
+    Unsupported,
+    /// Anything else.
+    Other,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportError::Refused => "connection refused",
+            TransportError::Reset => "connection reset",
+            TransportError::TimedOut => "timed out",
+            TransportError::Unreachable => "host unreachable",
+            TransportError::Unsupported => "the transport cannot speak this endpoint's scheme (https needs TLS)",
+            TransportError::Other => "transport error",
+        })
+    }
+}
+
+impl core::error::Error for TransportError {}
 
 /// A byte stream to the metadata service, one connection at a time.
 ///
-/// Timeouts are upper bounds: returning `Err(TransportError::TimedOut)` earlier
-/// is fine, the client keeps its own deadlines.
+/// Each step is bounded by its `timeout`, and must not give up earlier:
+/// `read` returns [`TransportError::TimedOut`] only once `timeout` has passed
+/// without a byte. ([`run`] copes with a transport that returns early anyway: it
+/// takes the early timeout as the deadline's and waits it out on the [`Clock`],
+/// instead of calling `read` again at once.)
 pub trait Transport {
     /// Opens a connection (closing any previous one).
     fn connect(&mut self, endpoint: &Endpoint, timeout: Duration) -> Result<(), TransportError>;
@@ -36,6 +77,9 @@ pub trait Clock {
 /// responses; streamed pieces go to `on_piece`. Returns the answer (a 2xx or a
 /// 404) or the operation's error. A usage error (a buffer too small) cancels the
 /// operation and closes the connection before it is returned.
+///
+/// Each request is zeroed in `tx` once written (it may carry the token); the
+/// client zeroes a token's response in `rx`. Answers stay in `rx` for you.
 pub fn run<'b, T: Transport, C: Clock>(
     client: &mut Client,
     transport: &mut T,
@@ -70,7 +114,10 @@ fn drive<T: Transport, C: Clock>(
             },
             Action::Send { deadline } => {
                 let n = client.encode(tx)?;
-                match transport.write_all(tx.get(..n).unwrap_or_default(), until(now, deadline)) {
+                let request = tx.get_mut(..n).unwrap_or_default();
+                let written = transport.write_all(request, until(now, deadline));
+                zeroize::Zeroize::zeroize(request);
+                match written {
                     Ok(()) => client.sent(clock.now())?,
                     Err(e) => {
                         transport.close();
@@ -83,8 +130,9 @@ fn drive<T: Transport, C: Clock>(
                 match transport.read(spare, until(now, deadline)) {
                     Ok(0) => client.received_eof(clock.now())?,
                     Ok(n) => client.received(clock.now(), n)?,
-                    // The client notices its deadline on the next poll.
-                    Err(TransportError::TimedOut) => {}
+                    // The deadline's timeout (or an early one, taken as it): the
+                    // client notices on the next poll. Never a busy loop.
+                    Err(TransportError::TimedOut) => clock.sleep_until(deadline),
                     Err(e) => {
                         transport.close();
                         client.failed(clock.now(), e)?
@@ -97,6 +145,30 @@ fn drive<T: Transport, C: Clock>(
             Action::Done => return Ok(()),
         }
     }
+}
+
+/// Runs `walk` to its end through `client` and `transport`, one [`run`] per
+/// node, and hands every [`Visit`] to `on_visit` as it comes (the leaf's body
+/// borrows `rx` until the next node). `on_visit` returns
+/// [`ControlFlow::Break`] to stop early (the walk then ends with `Ok`). Buffers
+/// as for [`run`]; `rx` holds one body at a time.
+pub fn walk<T: Transport, C: Clock>(
+    client: &mut Client,
+    transport: &mut T,
+    clock: &mut C,
+    tx: &mut [u8],
+    rx: &mut [u8],
+    walk: &mut Walk<'_>,
+    mut on_visit: impl FnMut(Visit<'_, '_>) -> ControlFlow<()>,
+) -> Result<(), WalkError> {
+    while walk.start_next(clock.now(), client)? {
+        let outcome = run(client, transport, clock, tx, rx, |_| {});
+        let now = clock.now();
+        if on_visit(walk.visit(now, outcome)?).is_break() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// An in-memory [`Transport`] for tests, benchmarks, fuzzers and examples:

@@ -5,68 +5,99 @@
 //! writes request bytes into your buffer, decodes response bytes from your
 //! buffer, and parses what comes back. You bring the transport.
 //!
-//! - [`client`]: the IMDSv2 session ([`Client`]): token cache and refresh, 401
-//!   recovery, IMDSv1 fallback, retries with backoff, deadlines. Sans-IO: you move
-//!   bytes and time, it says what to do next ([`Action`]).
-//! - [`driver`]: that loop for a blocking [`driver::Transport`] and [`driver::Clock`];
-//!   `net` (feature `std`) has both for `std::net::TcpStream`.
+//! - [`Client`]: the IMDSv2 session: token cache and refresh, 401 recovery,
+//!   IMDSv1 fallback, retries with backoff, deadlines. Sans-IO: you move bytes
+//!   and time, it says what to do next ([`Action`]).
+//! - [`Walk`]: a bounded walk of the metadata tree, driving a [`Client`].
+//! - [`driver`]: those loops for a blocking [`driver::Transport`] and
+//!   [`driver::Clock`]; `net` (feature `std`) has both for `std::net::TcpStream`.
 //! - [`wire`]: request encoding ([`wire::Request`]) and incremental response
 //!   decoding ([`wire::Decoder`] for events, [`wire::Reader`] for a receive buffer).
-//! - [`parse`]: directory listings.
-//! - [`endpoint`], [`path`], [`token`], [`time`]: the validated values requests are
-//!   made of, and time as the driver tells it.
+//! - [`parse`]: directory listings. [`path`]: the path validator and joins.
 //!
-//! The wire core alone:
+//! A whole session, over an in-memory transport standing in for a socket:
 //!
 //! ```
-//! use imds::{Endpoint, wire::{BodyMode, Limits, Progress, Reader, Request}};
+//! use imds::driver::{ManualClock, MemoryTransport, run};
+//! use imds::{BodyMode, Client, Config, Instant};
 //!
+//! // The service: a token for the PUT, the instance id for the GET.
+//! let mut transport = MemoryTransport::new(|request: &[u8]| {
+//!     Some(if request.starts_with(b"PUT /latest/api/token") {
+//!         &b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 5\r\n\r\ntoken"[..]
+//!     } else {
+//!         &b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\nConnection: close\r\n\r\ni-0123456789abcdef0"[..]
+//!     })
+//! });
+//! let mut clock = ManualClock::new(Instant::ZERO);
+//!
+//! let mut client = Client::new(Config::DEFAULT, 42); // no lifetime: it can live in a static
 //! let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
-//! let get = Request::Get { path: "/latest/meta-data/instance-id", token: None };
-//! let n = get.encode(&Endpoint::IPV4, None, &mut tx)?;
-//! assert!(tx[..n].starts_with(b"GET /latest/meta-data/instance-id HTTP/1.1\r\n"));
-//!
-//! // ... write tx[..n] to your socket, then read the answer:
-//! let mut wire: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\ni-0123456789abcdef0";
-//! let mut rx = [0u8; 512];
-//! let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
-//! loop {
-//!     match reader.poll(&mut rx)? {
-//!         Progress::NeedMore => {
-//!             let spare = reader.spare(&mut rx)?;
-//!             let n = wire.len().min(spare.len()).min(7); // any split works
-//!             spare[..n].copy_from_slice(&wire[..n]);
-//!             wire = &wire[n..];
-//!             if n == 0 { reader.eof() } else { reader.received(n)? }
-//!         }
-//!         Progress::Complete => break,
-//!         Progress::Head(_) | Progress::Piece(_) => {}
-//!     }
-//! }
-//! let response = reader.response(&rx).unwrap();
-//! assert_eq!((response.status(), response.body()), (200, &b"i-0123456789abcdef0"[..]));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! let mut rx = [0u8; 1024];
+//! client.get(clock.now, "/latest/meta-data/instance-id", BodyMode::Contiguous)?;
+//! let answer = run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_piece| {})?;
+//! assert_eq!((answer.status, answer.body), (200, &b"i-0123456789abcdef0"[..]));
+//! assert!(answer.token_ttl.is_some()); // the token is cached for the next GET
+//! # Ok::<(), imds::Error>(())
 //! ```
+//!
+//! ## Buffers
+//!
+//! The caller owns all the memory a request needs besides the [`Client`]:
+//!
+//! - `tx`, for one request at a time: [`wire::MAX_REQUEST_LEN`] bytes always
+//!   suffice; [`wire::max_request_len`] gives less for shorter paths. A too
+//!   small one is a [`UsageError::SendBuffer`] with the exact size.
+//!   [`driver::run`] zeroes each request once written (it may carry the token).
+//! - `rx`, for one response at a time. The head arrives at its front and, once
+//!   parsed, is compacted to its reason phrase and Content-Type; the body goes
+//!   right behind ([`BodyMode::Contiguous`]), or passes through in pieces
+//!   ([`BodyMode::Streaming`], [`Action::Piece`]). `max_head_len +
+//!   max_body_len` of the [`wire::Limits`] always suffices (8 KiB + 64 KiB by
+//!   default: size the limits to your buffer); streaming needs only the head's.
+//!   A too small one is a [`UsageError::ReceiveBuffer`], exact when a
+//!   Content-Length gave the size.
+//! - The [`Answer`] borrows `rx`: its body is valid until `rx` is reused. A
+//!   token's response is zeroed in `rx` after the client copied it; answers
+//!   (credentials, say) are yours to zero.
+//! - A [`Walk`] also takes a buffer for the paths still to visit.
+//!
+//! ## One path per item
+//!
+//! Everything is re-exported once: the session and the values it is made of at
+//! the root, the rest in [`driver`], [`wire`], [`parse`], [`path`] and `net`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
-pub mod client;
+mod buffer;
+mod client;
 pub mod driver;
-pub mod endpoint;
+mod endpoint;
 #[cfg(feature = "std")]
 pub mod net;
 pub mod parse;
 pub mod path;
 #[cfg(feature = "std")]
 mod std_io;
-pub mod time;
-pub mod token;
+mod time;
+mod token;
+mod walk;
 pub mod wire;
 
-pub use client::{Action, Answer, Client, Config, Error, ErrorKind, Phase, V1Fallback};
-pub use endpoint::{Endpoint, EndpointError, Host, Scheme};
-pub use path::{JoinError, PathError};
+pub use buffer::BufferTooSmall;
+pub use client::{
+    Action, Answer, BodyMode, Client, Config, Error, ErrorKind, InvalidUserAgent, Phase, REQUEST_STATE_BYTES,
+    TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,
+};
+pub use endpoint::{Endpoint, EndpointError, Host, HostHeader, MAX_HOST_NAME_LEN, Scheme};
 pub use time::Instant;
-pub use token::{Token, TokenError, TokenTtl, TtlOutOfRange};
+pub use token::{MAX_TOKEN_LEN, Token, TokenError, TokenTtl, TtlOutOfRange};
+pub use walk::{Visit, Walk, WalkError, WalkLimit, WalkLimits};
+
+/// The README's Rust blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

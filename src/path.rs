@@ -10,6 +10,8 @@
 
 use core::fmt;
 
+use crate::buffer::BufferTooSmall;
+
 /// Longest path accepted, in bytes.
 pub const MAX_PATH_LEN: usize = 255;
 
@@ -120,18 +122,15 @@ const fn is_pchar(b: u8) -> bool {
 pub enum JoinError {
     /// The joined path is not valid.
     Path(PathError),
-    /// The output has room for fewer than `required` bytes.
-    BufferTooSmall {
-        /// Bytes the joined path needs.
-        required: usize,
-    },
+    /// The output is shorter than the joined path (`required` is exact).
+    BufferTooSmall(BufferTooSmall),
 }
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JoinError::Path(e) => write!(f, "joined {e}"),
-            JoinError::BufferTooSmall { required } => write!(f, "joined path needs {required} bytes"),
+            JoinError::BufferTooSmall(e) => write!(f, "joined path: {e}"),
         }
     }
 }
@@ -159,7 +158,7 @@ pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mu
     let segment = segment.strip_prefix('/').unwrap_or(segment);
     let slash: &str = if dir && !segment.ends_with('/') { "/" } else { "" };
     let required = base.len() + 1 + segment.len() + slash.len();
-    let out = buf.get_mut(..required).ok_or(JoinError::BufferTooSmall { required })?;
+    let out = buf.get_mut(..required).ok_or(JoinError::BufferTooSmall(BufferTooSmall { required }))?;
     let mut at = 0;
     for part in [base, "/", segment, slash] {
         if let Some(dst) = out.get_mut(at..at + part.len()) {
@@ -180,7 +179,7 @@ pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mu
 pub fn join_into<const N: usize>(base: &str, segment: &str) -> Result<heapless::String<N>, JoinError> {
     let mut buf = [0u8; N];
     let joined = join(base, segment, &mut buf)?;
-    heapless::String::try_from(joined).map_err(|_| JoinError::BufferTooSmall { required: joined.len() })
+    heapless::String::try_from(joined).map_err(|_| JoinError::BufferTooSmall(BufferTooSmall { required: joined.len() }))
 }
 
 #[cfg(test)]
@@ -264,7 +263,8 @@ mod tests {
         );
         assert_eq!(join("a", "b", &mut buf), Err(JoinError::Path(PathError::NotAbsolute)));
         let mut small = [0u8; 8];
-        assert_eq!(join("/latest", "meta-data", &mut small), Err(JoinError::BufferTooSmall { required: 17 }));
-        assert_eq!(join_into::<8>("/latest", "meta-data"), Err(JoinError::BufferTooSmall { required: 17 }));
+        let small_error = JoinError::BufferTooSmall(BufferTooSmall { required: 17 });
+        assert_eq!(join("/latest", "meta-data", &mut small), Err(small_error));
+        assert_eq!(join_into::<8>("/latest", "meta-data"), Err(small_error));
     }
 }

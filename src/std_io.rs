@@ -46,7 +46,7 @@ mod tests {
         let eof: Error = ReadError::Decode(DecodeError::UnexpectedEof(EofPhase::Body)).into();
         assert_eq!(eof.kind(), ErrorKind::UnexpectedEof);
         assert_eq!(eof.to_string(), "connection closed inside the response body");
-        let small: Error = ReadError::BufferTooSmall { required: Some(9) }.into();
+        let small: Error = ReadError::BufferTooSmall(crate::BufferTooSmall { required: 9 }).into();
         assert_eq!(small.kind(), ErrorKind::InvalidInput);
         let data: Error = DecodeError::MalformedChunk.into();
         assert_eq!(data.kind(), ErrorKind::InvalidData);

@@ -29,6 +29,13 @@ impl Instant {
         Instant(self.0.saturating_add(ms))
     }
 
+    /// `self - duration`, saturating at the origin; whole milliseconds.
+    pub const fn saturating_sub(self, duration: Duration) -> Instant {
+        let ms = duration.as_millis();
+        let ms = if ms > u64::MAX as u128 { u64::MAX } else { ms as u64 };
+        Instant(self.0.saturating_sub(ms))
+    }
+
     /// `self - earlier`, or zero if `earlier` is later.
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))

@@ -1,7 +1,9 @@
 //! The IMDSv2 session token: validated before it is ever echoed into a header,
-//! and never shown by `Debug`, `Display` or defmt.
+//! never shown by `Debug`, `Display` or defmt, and zeroed when dropped or replaced.
 
 use core::fmt;
+
+use zeroize::Zeroize;
 
 /// Longest token accepted, in bytes. Real tokens are 56 bytes.
 pub const MAX_TOKEN_LEN: usize = 128;
@@ -9,10 +11,13 @@ pub const MAX_TOKEN_LEN: usize = 128;
 /// A session token as returned by `PUT /latest/api/token`.
 ///
 /// Holds 1..=[`MAX_TOKEN_LEN`] visible ASCII bytes (`0x21..=0x7E`), so it can be
-/// written into a header as is. Its `Debug` output shows only its length.
+/// written into a header as is. Its `Debug` output shows only its length. Its
+/// storage is zeroed when it is dropped (the [`zeroize`] crate), so a token
+/// replaced in a [`Client`](crate::Client) leaves nothing behind in it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token {
-    bytes: heapless::Vec<u8, MAX_TOKEN_LEN>,
+    bytes: [u8; MAX_TOKEN_LEN],
+    len: u8,
 }
 
 /// Why bytes were refused as a token. Never contains the token itself.
@@ -24,8 +29,9 @@ pub enum TokenError {
     Empty,
     /// The token is longer than [`MAX_TOKEN_LEN`].
     TooLong {
-        /// Its length.
-        len: usize,
+        /// Its length, when known (a chunked or close-delimited token response
+        /// is refused as soon as it passes the limit).
+        len: Option<usize>,
     },
     /// A byte outside visible ASCII (control, space, DEL or non-ASCII).
     InvalidByte {
@@ -38,9 +44,10 @@ impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TokenError::Empty => f.write_str("token is empty"),
-            TokenError::TooLong { len } => {
+            TokenError::TooLong { len: Some(len) } => {
                 write!(f, "token is {len} bytes, more than the {MAX_TOKEN_LEN} accepted")
             }
+            TokenError::TooLong { len: None } => write!(f, "token is longer than the {MAX_TOKEN_LEN} bytes accepted"),
             TokenError::InvalidByte { offset } => {
                 write!(f, "token byte {offset} is not visible ASCII")
             }
@@ -53,42 +60,79 @@ impl core::error::Error for TokenError {}
 impl Token {
     /// Validates and copies `bytes` (a token response body) into a token.
     pub fn new(bytes: &[u8]) -> Result<Token, TokenError> {
-        if bytes.is_empty() {
-            return Err(TokenError::Empty);
+        let mut token = Token { bytes: [0; MAX_TOKEN_LEN], len: 0 };
+        token.assign(bytes)?;
+        Ok(token)
+    }
+
+    /// Validates `bytes` and copies them over this token in place (no copy of
+    /// the secret is left behind on the stack); the old bytes are zeroed first.
+    /// On error the token is left unchanged.
+    pub(crate) fn assign(&mut self, bytes: &[u8]) -> Result<(), TokenError> {
+        validate(bytes)?;
+        self.bytes.zeroize();
+        let len = bytes.len().min(MAX_TOKEN_LEN);
+        for (dst, src) in self.bytes.iter_mut().zip(bytes) {
+            *dst = *src;
         }
-        if let Some(offset) = bytes.iter().position(|&b| !is_visible_ascii(b)) {
-            return Err(TokenError::InvalidByte { offset });
-        }
-        let bytes = heapless::Vec::from_slice(bytes).map_err(|_| TokenError::TooLong { len: bytes.len() })?;
-        Ok(Token { bytes })
+        self.len = len as u8;
+        Ok(())
     }
 
     /// The token's bytes, for writing into a request.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 
     /// Its length in bytes.
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        usize::from(self.len)
     }
 
     /// Always false: a token has at least one byte.
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len == 0
+    }
+}
+
+/// What [`Token::new`] checks.
+fn validate(bytes: &[u8]) -> Result<(), TokenError> {
+    if bytes.is_empty() {
+        return Err(TokenError::Empty);
+    }
+    if let Some(offset) = bytes.iter().position(|&b| !is_visible_ascii(b)) {
+        return Err(TokenError::InvalidByte { offset });
+    }
+    match bytes.len() <= MAX_TOKEN_LEN {
+        true => Ok(()),
+        false => Err(TokenError::TooLong { len: Some(bytes.len()) }),
+    }
+}
+
+impl Token {
+    /// Zeroes the storage.
+    fn wipe(&mut self) {
+        self.bytes.zeroize();
+        self.len = 0;
+    }
+}
+
+impl Drop for Token {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Token(<redacted, {} bytes>)", self.bytes.len())
+        write!(f, "Token(<redacted, {} bytes>)", self.len)
     }
 }
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for Token {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "Token(<redacted, {=usize} bytes>)", self.bytes.len())
+        defmt::write!(f, "Token(<redacted, {=u8} bytes>)", self.len)
     }
 }
 
@@ -170,7 +214,20 @@ mod tests {
         assert_eq!(Token::new(b"a b"), Err(TokenError::InvalidByte { offset: 1 }));
         assert_eq!(Token::new(b"tok\n"), Err(TokenError::InvalidByte { offset: 3 }));
         assert_eq!(Token::new(&[0xff]), Err(TokenError::InvalidByte { offset: 0 }));
-        assert_eq!(Token::new(&[b'a'; MAX_TOKEN_LEN + 1]), Err(TokenError::TooLong { len: MAX_TOKEN_LEN + 1 }));
+        assert_eq!(Token::new(&[b'a'; MAX_TOKEN_LEN + 1]), Err(TokenError::TooLong { len: Some(MAX_TOKEN_LEN + 1) }));
+    }
+
+    #[test]
+    fn assign_replaces_in_place_and_zeroes_the_rest() {
+        let mut token = Token::new(REAL_SHAPED).unwrap();
+        token.assign(b"short").unwrap();
+        assert_eq!(token.as_bytes(), b"short");
+        assert!(token.bytes[5..].iter().all(|&b| b == 0), "nothing of the old token left");
+        assert_eq!(token.assign(b"bad token"), Err(TokenError::InvalidByte { offset: 3 }));
+        assert_eq!(token.as_bytes(), b"short", "unchanged on error");
+        let mut token = Token::new(REAL_SHAPED).unwrap();
+        token.wipe(); // what Drop does
+        assert!(token.bytes.iter().all(|&b| b == 0) && token.is_empty());
     }
 
     #[test]

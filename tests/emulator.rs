@@ -6,11 +6,12 @@
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
-use imds::client::{ErrorKind, Phase, TimeoutKind};
+use imds::BodyMode;
 use imds::driver::{Clock, run};
 use imds::net::{SystemClock, TcpTransport};
-use imds::wire::{BodyMode, DecodeError, EofPhase, MAX_REQUEST_LEN};
+use imds::wire::{DecodeError, EofPhase, MAX_REQUEST_LEN};
 use imds::{Client, Config, Endpoint, TokenTtl, V1Fallback};
+use imds::{ErrorKind, Phase, TimeoutKind};
 use imds_emulator::{Emulator, Faults, Options};
 
 struct Session {
@@ -23,7 +24,14 @@ impl Session {
     fn new(emulator: &Emulator, config: Config) -> Session {
         let endpoint = Endpoint::parse(&emulator.url()).unwrap();
         Session {
-            client: Client::new(Config { endpoint, ..config }, 7),
+            client: Client::new(
+                {
+                    let mut c = config;
+                    c.endpoint = endpoint;
+                    c
+                },
+                7,
+            ),
             transport: TcpTransport::new(),
             clock: SystemClock::new(),
         }
@@ -44,6 +52,13 @@ impl Session {
         let body = if mode == BodyMode::Streaming { streamed } else { answer.body.to_vec() };
         Ok((answer.status, body))
     }
+}
+
+/// [`Config::DEFAULT`] with `edit` applied.
+fn config(edit: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::DEFAULT;
+    edit(&mut config);
+    config
 }
 
 fn emulator(options: Options) -> Emulator {
@@ -91,8 +106,11 @@ fn delays_within_and_beyond_the_read_timeout() {
     let mut s = Session::new(&emulator, Config::default());
     assert_eq!(s.get("/latest/meta-data/local-ipv4").unwrap().1, b"10.20.30.40");
     emulator.set_faults(Faults { delay: Duration::from_millis(400), ..Faults::default() });
-    let config = Config { read_timeout: Duration::from_millis(150), max_attempts: 2, ..Config::default() };
-    let mut s = Session::new(&emulator, config);
+    let settings = config(|c| {
+        c.read_timeout = Duration::from_millis(150);
+        c.max_attempts = 2;
+    });
+    let mut s = Session::new(&emulator, settings);
     let error = s.get("/latest/meta-data/local-ipv4").unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Timeout(TimeoutKind::Read), 2));
 }
@@ -100,8 +118,11 @@ fn delays_within_and_beyond_the_read_timeout() {
 #[test]
 fn stalls_end_in_a_read_timeout() {
     let emulator = with_faults(Faults { stall: true, ..Faults::default() });
-    let config = Config { read_timeout: Duration::from_millis(100), max_attempts: 2, ..Config::default() };
-    let mut s = Session::new(&emulator, config);
+    let settings = config(|c| {
+        c.read_timeout = Duration::from_millis(100);
+        c.max_attempts = 2;
+    });
+    let mut s = Session::new(&emulator, settings);
     let error = s.get("/latest/meta-data/ami-id").unwrap_err();
     assert_eq!((error.phase, error.kind, error.attempts), (Phase::Token, ErrorKind::Timeout(TimeoutKind::Read), 2));
 }
@@ -132,15 +153,20 @@ fn byte_at_a_time_and_chunked_bodies() {
 fn dropped_token_responses_the_hop_limit_case() {
     let faults = Faults { drop_token_responses: true, ..Faults::default() };
     let emulator = emulator(Options { require_v2: false, faults, ..Options::default() });
-    let config =
-        Config { read_timeout: Duration::from_millis(200), v1_fallback: V1Fallback::Timeout, ..Config::default() };
-    let mut s = Session::new(&emulator, config);
+    let settings = config(|c| {
+        c.read_timeout = Duration::from_millis(200);
+        c.v1_fallback = V1Fallback::Timeout;
+    });
+    let mut s = Session::new(&emulator, settings);
     assert_eq!(s.get("/latest/meta-data/instance-id").unwrap().0, 200);
     assert!(s.client.is_v1());
     assert_eq!(emulator.requests(), 2, "one token PUT, no retries, then the v1 GET");
 
-    let config = Config { read_timeout: Duration::from_millis(100), max_attempts: 2, ..Config::default() };
-    let mut s = Session::new(&emulator, config);
+    let settings = config(|c| {
+        c.read_timeout = Duration::from_millis(100);
+        c.max_attempts = 2;
+    });
+    let mut s = Session::new(&emulator, settings);
     let error = s.get("/latest/meta-data/instance-id").unwrap_err();
     assert_eq!((error.phase, error.kind), (Phase::Token, ErrorKind::Timeout(TimeoutKind::Read)));
 }
@@ -149,7 +175,7 @@ fn dropped_token_responses_the_hop_limit_case() {
 fn rejected_token_and_v1_fallback() {
     let faults = Faults { reject_token: Some(403), ..Faults::default() };
     let emulator = emulator(Options { require_v2: false, faults, ..Options::default() });
-    let mut s = Session::new(&emulator, Config { v1_fallback: V1Fallback::Rejected, ..Config::default() });
+    let mut s = Session::new(&emulator, config(|c| c.v1_fallback = V1Fallback::Rejected));
     assert_eq!(s.get("/latest/meta-data/instance-id").unwrap().0, 200);
     let mut strict = Session::new(&emulator, Config::default());
     let error = strict.get("/latest/meta-data/instance-id").unwrap_err();
@@ -190,8 +216,8 @@ fn v1_get_without_token_is_401_when_v2_is_required() {
 #[test]
 fn a_token_expiring_mid_session() {
     let emulator = emulator(Options::default());
-    let config = Config { token_ttl: TokenTtl::new(1).unwrap(), ..Config::default() };
-    let mut s = Session::new(&emulator, config);
+    let settings = config(|c| c.token_ttl = TokenTtl::new(1).unwrap());
+    let mut s = Session::new(&emulator, settings);
     s.get("/latest/meta-data/ami-id").unwrap();
     std::thread::sleep(Duration::from_millis(1100));
     s.get("/latest/meta-data/ami-id").unwrap();
@@ -222,7 +248,7 @@ fn emulator_default() -> Emulator {
 #[test]
 fn a_stale_keep_alive_connection_is_retried_for_free() {
     let emulator = emulator(Options { keep_alive: true, ..Options::default() });
-    let mut s = Session::new(&emulator, Config { max_attempts: 1, ..Config::default() });
+    let mut s = Session::new(&emulator, config(|c| c.max_attempts = 1));
     s.get("/latest/meta-data/instance-id").unwrap();
     // The emulator drops idle connections after 2 s.
     std::thread::sleep(Duration::from_millis(2300));
@@ -249,7 +275,10 @@ fn the_emulator_stops_by_itself() {
     let emulator = Emulator::start(Options { max_requests: 2, ..Options::default() }).unwrap();
     let mut s = Session::new(
         &emulator,
-        Config { max_attempts: 1, connect_timeout: Duration::from_millis(200), ..Config::default() },
+        config(|c| {
+            c.max_attempts = 1;
+            c.connect_timeout = Duration::from_millis(200);
+        }),
     );
     s.get("/latest/meta-data/ami-id").unwrap();
     std::thread::sleep(Duration::from_millis(50));

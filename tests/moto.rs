@@ -11,10 +11,11 @@
 
 use std::time::Duration;
 
+use imds::BodyMode;
 use imds::driver::{Clock, run};
 use imds::net::{SystemClock, TcpTransport};
 use imds::parse::Listing;
-use imds::wire::{BodyMode, MAX_REQUEST_LEN};
+use imds::wire::MAX_REQUEST_LEN;
 use imds::{Client, Config, Endpoint, Host};
 
 #[test]
@@ -25,7 +26,7 @@ fn moto_token_values_role_and_credentials() {
     };
     let endpoint = Endpoint::parse(&url).expect("IMDS_MOTO_URL is an endpoint URL");
     assert!(matches!(endpoint.host(), Host::Ip(ip) if ip.is_loopback()), "moto must run on loopback, not {url}");
-    let mut client = Client::new(Config { endpoint, require_token_ttl: false, ..Config::default() }, 3);
+    let mut client = Client::new(Config::with_endpoint(endpoint), 3);
     let (mut transport, mut clock) = (TcpTransport::new(), SystemClock::new());
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 16 * 1024]);
     let mut get = |path: &str| -> Vec<u8> {
@@ -39,9 +40,9 @@ fn moto_token_values_role_and_credentials() {
     assert_eq!(get("/latest/meta-data/placement/region"), b"us-east-1");
     let dir = "/latest/meta-data/iam/security-credentials/";
     let listing = get(dir);
-    let role = Listing::parse(&listing).unwrap().next().expect("a role");
+    let role = Listing::parse(dir, &listing).unwrap().next().expect("a role");
     let mut buf = [0u8; 256];
-    let path = role.join(dir, &mut buf).unwrap().to_owned();
+    let path = role.join(&mut buf).unwrap().to_owned();
     let credentials = String::from_utf8(get(&path)).unwrap();
     assert!(credentials.contains("\"AccessKeyId\""), "{credentials}");
     assert!(credentials.contains("\"SecretAccessKey\""));

@@ -4,8 +4,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use imds::BodyMode;
 use imds::parse::Listing;
-use imds::wire::{BodyMode, Decoder, Limits, MAX_REQUEST_LEN, Progress, Reader, Request};
+use imds::wire::{Decoder, Limits, MAX_REQUEST_LEN, Progress, Reader, Request};
 use imds::{Endpoint, Token, TokenTtl, path};
 
 struct Counting;
@@ -87,13 +88,13 @@ fn the_wire_core_allocates_nothing() {
         }
 
         // Listings and paths.
-        let listing = Listing::parse(b"ami-id\niam/\n0=my-key\n").unwrap();
+        let listing = Listing::parse("/latest/meta-data/", b"ami-id\niam/\n0=my-key\n").unwrap();
         let mut path_buf = [0u8; path::MAX_PATH_LEN];
         for entry in listing {
-            assert!(entry.join("/latest/meta-data/", &mut path_buf).is_ok());
+            assert!(entry.join(&mut path_buf).is_ok());
         }
         assert!(path::join_into::<64>("/latest/", "dynamic/").is_ok());
-        assert!(Listing::parse(b"a\n\n").is_err());
+        assert!(Listing::parse("/", b"a\n\n").is_err());
     });
     assert_eq!(counted, 0, "the wire core allocated");
     // The counter works: std allocates.
@@ -122,4 +123,36 @@ fn a_session_with_retries_allocates_nothing() {
     });
     assert_eq!(counted, 0, "the session allocated");
     assert!(replies.is_empty(), "every reply was used");
+}
+
+#[test]
+fn a_walk_allocates_nothing() {
+    // A small tree: a listing with a directory, a public key and a leaf that is gone.
+    let mut transport = imds::driver::MemoryTransport::new(|request: &[u8]| {
+        Some(match request.split(|&b| b == b' ').nth(1).unwrap_or_default() {
+            b"/latest/api/token" => &b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ntokenA"[..],
+            b"/latest/meta-data/" => b"HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\nami-id\niam/\npublic-keys/",
+            b"/latest/meta-data/iam/" => b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\ninfo\ngone",
+            b"/latest/meta-data/public-keys/" => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n0=key",
+            b"/latest/meta-data/public-keys/0/" => b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nopenssh-key",
+            b"/latest/meta-data/iam/gone" => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+            _ => b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nvalue\r\n0\r\n\r\n",
+        })
+    })
+    .with_read_size(5);
+    let mut client = imds::Client::new(imds::Config::DEFAULT, 5);
+    let mut clock = imds::driver::ManualClock::default();
+    let (mut tx, mut rx, mut pending) = ([0u8; MAX_REQUEST_LEN], [0u8; 256], [0u8; 512]);
+    let mut visits = 0;
+    let counted = allocations_during(|| {
+        let mut walk =
+            imds::Walk::new(clock.now, "/latest/meta-data/", imds::WalkLimits::DEFAULT, &mut pending).unwrap();
+        imds::driver::walk(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut walk, |_| {
+            visits += 1;
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    });
+    assert_eq!(counted, 0, "the walk allocated");
+    assert_eq!(visits, 8, "3 directories and a public key's, 3 leaves, 1 gone");
 }

@@ -7,7 +7,8 @@
 mod checks;
 
 use checks::{Outcome, decode_split, read_split};
-use imds::wire::{BodyMode, DecodeError, Framing, Limits, Progress, ReadError, Reader};
+use imds::BodyMode;
+use imds::wire::{DecodeError, Framing, Limits, Progress, ReadError, Reader};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -195,7 +196,9 @@ fn contiguous_buffer_too_small_is_known_from_content_length() {
     let spare = reader.spare(&mut buf).unwrap();
     spare.copy_from_slice(&bytes[..512]);
     reader.received(512).unwrap();
-    assert_eq!(reader.poll(&mut buf), Err(ReadError::BufferTooSmall { required: Some(bytes.len()) }));
+    // The head is kept as its reason phrase and Content-Type only: "OK", "text/plain".
+    let required = bytes.len() - head_len + "OK".len() + "text/plain".len();
+    assert_eq!(reader.poll(&mut buf), Err(ReadError::BufferTooSmall(imds::BufferTooSmall { required })));
     assert!(head_len < 512);
 }
 
@@ -228,6 +231,47 @@ fn a_short_body_is_never_complete() {
                 "{} cut at {cut}",
                 expect.file
             );
+        }
+    }
+}
+
+/// A head of exactly `len` bytes framing its body as `framing` says.
+fn head_of(len: usize, framing: &str) -> Vec<u8> {
+    let fixed = format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n{framing}\r\nX-Pad: \r\n\r\n");
+    let head = fixed.replace("X-Pad: ", &format!("X-Pad: {}", "p".repeat(len - fixed.len())));
+    assert_eq!(head.len(), len);
+    head.into_bytes()
+}
+
+#[test]
+fn the_largest_head_and_body_fit_a_buffer_of_both_limits_in_every_framing() {
+    const HEAD: usize = 256;
+    const BODY: usize = 600;
+    let limits = Limits { max_head_len: HEAD, max_body_len: BODY as u64 };
+    let body: Vec<u8> = (0..BODY).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut chunked = Vec::new();
+    for chunk in body.chunks(250) {
+        chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        chunked.extend_from_slice(chunk);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\nExpires: never\r\n\r\n");
+    let responses = [
+        [head_of(HEAD, &format!("Content-Length: {BODY}")), body.clone()].concat(),
+        [head_of(HEAD, "Transfer-Encoding: chunked"), chunked].concat(),
+        [head_of(HEAD, "Connection: close"), body.clone()].concat(),
+    ];
+    for response in &responses {
+        for read_len in [1, 7, 64, 100_000] {
+            let label = format!("{}, reads of {read_len}", String::from_utf8_lossy(&response[45..70]));
+            // Contiguous: exactly head limit + body limit.
+            let outcome = read_split(response, BodyMode::Contiguous, HEAD + BODY, read_len, limits);
+            let outcome = outcome.unwrap_or_else(|e| panic!("{label}: contiguous: {e}"));
+            assert_eq!((outcome.end, outcome.body == body), (Ok(()), true), "{label}: contiguous");
+            // Streaming: exactly the head limit.
+            let outcome = read_split(response, BodyMode::Streaming, HEAD, read_len, limits);
+            let outcome = outcome.unwrap_or_else(|e| panic!("{label}: streaming: {e}"));
+            assert_eq!((outcome.end, outcome.body == body), (Ok(()), true), "{label}: streaming");
         }
     }
 }

@@ -11,10 +11,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use imds::client::{ErrorKind, Phase, TimeoutKind, UsageError};
-use imds::wire::BodyMode;
+use imds::BodyMode;
 use imds::{Config, Instant, V1Fallback};
-use support::sim::{Reply, Seen, Sim, fetch, get, new_client, response};
+use imds::{ErrorKind, Phase, TimeoutKind, UsageError};
+use support::sim::{Reply, Seen, Sim, config, fetch, get, new_client, response};
 
 const TOKEN_PATH: &str = "/latest/api/token";
 
@@ -45,7 +45,7 @@ fn insecure(status: u16) -> impl FnMut(&Seen) -> Reply + 'static {
 }
 
 fn fallback(mode: V1Fallback) -> Config {
-    Config { v1_fallback: mode, ..Config::default() }
+    config(|c| c.v1_fallback = mode)
 }
 
 #[test]
@@ -231,8 +231,11 @@ fn token_timeout_falls_back_at_once_in_timeout_mode() {
 #[test]
 fn retries_back_off_exponentially_with_jitter_capped() {
     let sim = Sim::new(|_seen: &Seen| response(503, "", None));
-    let config = Config { max_attempts: 6, operation_timeout: None, ..Config::default() };
-    let (mut client, mut transport) = (new_client(config), sim.transport());
+    let six_attempts = config(|c| {
+        c.max_attempts = 6;
+        c.operation_timeout = None;
+    });
+    let (mut client, mut transport) = (new_client(six_attempts.clone()), sim.transport());
     let error = get(&mut client, &sim, &mut transport, "/latest/foo").unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Status(503), 6));
     let times: Vec<u64> = sim.seen.borrow().iter().map(|s| s.at).collect();
@@ -242,8 +245,7 @@ fn retries_back_off_exponentially_with_jitter_capped() {
     }
     // The same seed gives the same schedule.
     let again = Sim::new(|_seen: &Seen| response(503, "", None));
-    let mut client2 =
-        support::sim::new_client(Config { max_attempts: 6, operation_timeout: None, ..Config::default() });
+    let mut client2 = new_client(six_attempts);
     let _ = get(&mut client2, &again, &mut again.transport(), "/latest/foo");
     let times2: Vec<u64> = again.seen.borrow().iter().map(|s| s.at).collect();
     assert_eq!(times, times2);
@@ -287,8 +289,8 @@ fn refused_reset_and_truncated_responses_are_retried() {
         }
     });
     sim.refuse.set(2);
-    let config = Config { max_attempts: 4, ..Config::default() };
-    let (mut client, mut transport) = (new_client(config), sim.transport());
+    let settings = config(|c| c.max_attempts = 4);
+    let (mut client, mut transport) = (new_client(settings), sim.transport());
     assert_eq!(get(&mut client, &sim, &mut transport, "/latest/foo").unwrap().1, b"hello");
     assert_eq!(sim.trace().len(), 4, "{:?}", sim.trace());
 }
@@ -302,8 +304,8 @@ fn connect_timeouts_and_the_operation_deadline() {
     assert_eq!((error.phase, error.kind, error.attempts), (Phase::Token, ErrorKind::Timeout(TimeoutKind::Connect), 4));
 
     let sim = Sim::new(|_seen: &Seen| Reply::Silence);
-    let config = Config { operation_timeout: Some(Duration::from_millis(2500)), ..Config::default() };
-    let (mut client, mut transport) = (new_client(config), sim.transport());
+    let settings = config(|c| c.operation_timeout = Some(Duration::from_millis(2500)));
+    let (mut client, mut transport) = (new_client(settings), sim.transport());
     let start = sim.now.get();
     let error = get(&mut client, &sim, &mut transport, "/latest/foo").unwrap_err();
     assert_eq!(error.kind, ErrorKind::Timeout(TimeoutKind::Operation));
@@ -314,16 +316,13 @@ fn connect_timeouts_and_the_operation_deadline() {
 #[test]
 fn https_endpoint_refused_by_a_plain_transport_is_not_retried() {
     let sim = Sim::new(secure(&["tokenA"], 300));
-    let mut client = imds::Client::new(
-        Config { endpoint: imds::Endpoint::parse("https://127.0.0.1").unwrap(), ..Config::default() },
-        1,
-    );
+    let mut client = imds::Client::new(Config::with_endpoint(imds::Endpoint::parse("https://127.0.0.1").unwrap()), 1);
     let mut transport = imds::net::TcpTransport::new();
     let mut clock = sim.clock();
     client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
     let (mut tx, mut rx) = ([0u8; 1024], [0u8; 1024]);
     let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
-    assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(imds::client::TransportError::Unsupported), 1));
+    assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(imds::driver::TransportError::Unsupported), 1));
     assert!(error.to_string().contains("https needs TLS"), "{error}");
 }
 
@@ -339,8 +338,7 @@ fn missing_ttl_header_uses_the_requested_ttl_or_fails_when_strict() {
     assert_eq!(client.token_ttl(Instant::from_millis(sim.now.get())), Some(Duration::from_secs(21600)));
 
     let sim = Sim::new(handler);
-    let (mut client, mut transport) =
-        (new_client(Config { require_token_ttl: true, ..Config::default() }), sim.transport());
+    let (mut client, mut transport) = (new_client(config(|c| c.require_token_ttl = true)), sim.transport());
     let error = get(&mut client, &sim, &mut transport, "/latest/meta-data/instance-id").unwrap_err();
     assert_eq!((error.phase, error.kind), (Phase::Token, ErrorKind::MissingTokenTtl));
 }
@@ -376,7 +374,7 @@ fn usage_errors_are_typed_and_leave_the_client_usable() {
     assert!(matches!(client.poll(now, &mut rx), Ok(imds::Action::Connect { .. })));
     client.connected(now).unwrap();
     let error = client.encode(&mut small).unwrap_err();
-    assert!(matches!(error.kind, ErrorKind::Usage(UsageError::Encode(imds::wire::EncodeError::BufferTooSmall { .. }))));
+    assert!(matches!(error.kind, ErrorKind::Usage(UsageError::SendBuffer(_))));
     // The operation goes on with a proper buffer.
     let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
     let mut clock = sim.clock();
@@ -433,9 +431,9 @@ fn token_then_role_listing_then_credentials() {
     let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
     let dir = "/latest/meta-data/iam/security-credentials/";
     let (_, listing) = get(&mut client, &sim, &mut transport, dir).unwrap();
-    let role = imds::parse::Listing::parse(&listing).unwrap().next().unwrap();
+    let role = imds::parse::Listing::parse(dir, &listing).unwrap().next().unwrap();
     let mut buf = [0u8; 256];
-    let path = role.join(dir, &mut buf).unwrap().to_owned();
+    let path = role.join(&mut buf).unwrap().to_owned();
     let (status, body) = get(&mut client, &sim, &mut transport, &path).unwrap();
     assert_eq!(status, 200);
     assert!(String::from_utf8(body).unwrap().contains("\"AccessKeyId\":\"ASIAFIXTURE0EXAMPLE1\""));
@@ -539,9 +537,219 @@ fn a_buffer_too_small_cancels_the_operation_and_the_next_one_works() {
     let sim = Sim::new(secure(&["tokenA"], 300));
     let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
     let error = fetch(&mut client, &sim, &mut transport, "/latest/foo", BodyMode::Contiguous, 40).result.unwrap_err();
-    assert!(
-        matches!(error.kind, ErrorKind::Usage(UsageError::Receive(imds::wire::ReadError::BufferTooSmall { .. }))),
-        "{error:?}"
-    );
+    assert!(matches!(error.kind, ErrorKind::Usage(UsageError::ReceiveBuffer(_))), "{error:?}");
     assert_eq!(get(&mut client, &sim, &mut transport, "/latest/foo").unwrap().1, b"hello");
+}
+
+// IMDSv1 fallback and token refresh, as the README's table says.
+
+/// A server whose n-th token PUT (from 0) gets `put(n)`, or else a token
+/// `token<n>` with a TTL of 300 s; GETs answer "hello" with a valid token, or
+/// without one unless `v2_only` says so (then 401).
+fn scripted(
+    mut put: impl FnMut(usize) -> Option<Reply> + 'static,
+    v2_only: Rc<RefCell<bool>>,
+) -> impl FnMut(&Seen) -> Reply {
+    let mut issued: Vec<(String, u64)> = Vec::new();
+    let mut puts = 0;
+    move |seen| match &seen.method[..] {
+        "PUT" => {
+            puts += 1;
+            if let Some(reply) = put(puts - 1) {
+                return reply;
+            }
+            let token = format!("token{}", puts - 1);
+            issued.push((token.clone(), seen.at + 300_000));
+            response(200, &token, Some(300))
+        }
+        _ => match &seen.token {
+            Some(t) if issued.iter().any(|(i, exp)| i == t && seen.at < *exp) => response(200, "hello", None),
+            Some(_) => response(401, "", None),
+            None if *v2_only.borrow() => response(401, "", None),
+            None => response(200, "hello", None),
+        },
+    }
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_valid_token_in_every_mode() {
+    let failures: [fn() -> Reply; 4] =
+        [|| response(503, "", None), || Reply::Silence, || response(403, "", None), || Reply::Reset];
+    for mode in [V1Fallback::Never, V1Fallback::Rejected, V1Fallback::Timeout] {
+        for failure in failures {
+            let sim = Sim::new(scripted(move |n| (n > 0).then(failure), Rc::default()));
+            let (mut client, mut transport) = (new_client(fallback(mode)), sim.transport());
+            assert_eq!(get(&mut client, &sim, &mut transport, "/latest/foo").unwrap().1, b"hello");
+            sim.advance(200_000); // 100 s left: inside the 120 s refresh margin
+            let label = format!("{mode:?}, {:?}", failure());
+            let answer = get(&mut client, &sim, &mut transport, "/latest/foo");
+            assert_eq!(answer.unwrap().1, b"hello", "{label}: no error");
+            assert!(!client.is_v1(), "{label}: no fallback");
+            let put = format!("PUT {TOKEN_PATH}");
+            assert_eq!(sim.trace(), [&put, "GET /latest/foo token0", &put, "GET /latest/foo token0"], "{label}");
+            // The next try waits until half of the remaining life is gone.
+            get(&mut client, &sim, &mut transport, "/latest/foo").unwrap();
+            assert_eq!(sim.trace().len(), 5, "{label}: no PUT right after a failed refresh");
+            sim.advance(50_000);
+            get(&mut client, &sim, &mut transport, "/latest/foo").unwrap();
+            assert_eq!(sim.trace()[5..], [&put, "GET /latest/foo token0"], "{label}: tried again later");
+        }
+    }
+}
+
+#[test]
+fn token_5xx_falls_back_for_that_request_only() {
+    let sim = Sim::new(scripted(|_| Some(response(503, "", None)), Rc::default()));
+    let (mut client, mut transport) = (new_client(fallback(V1Fallback::Timeout)), sim.transport());
+    for round in 1..=2 {
+        assert_eq!(get(&mut client, &sim, &mut transport, "/latest/foo").unwrap().1, b"hello");
+        assert!(!client.is_v1(), "not sticky");
+        let trace = sim.trace();
+        let puts = trace.iter().filter(|l| l.starts_with("PUT")).count();
+        assert_eq!((puts, trace.last().unwrap().as_str()), (4 * round, "GET /latest/foo"), "round {round}: {trace:?}");
+    }
+}
+
+#[test]
+fn a_token_timeout_falls_back_until_the_reprobe_or_a_401() {
+    let v2_only = Rc::new(RefCell::new(false));
+    let answering = Rc::new(RefCell::new(false));
+    let answers = answering.clone();
+    let sim = Sim::new(scripted(move |_| (!*answers.borrow()).then_some(Reply::Silence), v2_only.clone()));
+    let (mut client, mut transport) = (new_client(fallback(V1Fallback::Timeout)), sim.transport());
+    let put = format!("PUT {TOKEN_PATH}");
+    let mut expect = vec![put.clone(), "GET /latest/foo".to_owned()];
+    get(&mut client, &sim, &mut transport, "/latest/foo").unwrap();
+    assert!(client.is_v1());
+    assert_eq!(sim.trace(), expect, "one read timeout, then IMDSv1");
+    sim.advance(298_000);
+    get(&mut client, &sim, &mut transport, "/latest/foo").unwrap();
+    expect.push("GET /latest/foo".into());
+    assert_eq!(sim.trace(), expect, "IMDSv1 until the re-probe");
+    sim.advance(2_000); // 5 minutes after the fallback: probe IMDSv2 again
+    *answering.borrow_mut() = true;
+    get(&mut client, &sim, &mut transport, "/latest/foo").unwrap();
+    expect.extend([put.clone(), "GET /latest/foo token1".into()]);
+    assert_eq!(sim.trace(), expect, "re-probed and back on IMDSv2");
+    assert!(!client.is_v1());
+
+    // Fall back again; then IMDSv2 becomes required: the first 401 re-probes at once.
+    client.clear_token();
+    *answering.borrow_mut() = false;
+    get(&mut client, &sim, &mut transport, "/latest/foo").unwrap();
+    assert!(client.is_v1());
+    *answering.borrow_mut() = true;
+    *v2_only.borrow_mut() = true;
+    get(&mut client, &sim, &mut transport, "/latest/foo").unwrap();
+    expect.extend([&put, "GET /latest/foo", "GET /latest/foo", &put, "GET /latest/foo token3"].map(String::from));
+    assert_eq!(sim.trace(), expect);
+    assert!(!client.is_v1());
+}
+
+#[test]
+fn an_oversized_token_response_is_the_peers_fault() {
+    // Content-Length 3000, then silence: refused from the head, nothing waited for.
+    let sim = Sim::new(|_: &Seen| {
+        Reply::Bytes(b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\nConnection: close\r\n\r\nAQAE".to_vec())
+    });
+    let (mut client, mut transport) = (new_client(Config::DEFAULT), sim.transport());
+    let start = sim.now.get();
+    let error = fetch(&mut client, &sim, &mut transport, "/latest/foo", BodyMode::Contiguous, 2048).result.unwrap_err();
+    let too_long = ErrorKind::InvalidToken(imds::TokenError::TooLong { len: Some(3000) });
+    assert_eq!((error.phase, error.kind, error.attempts), (Phase::Token, too_long, 1));
+    assert_eq!(sim.now.get(), start, "no read timeout waited");
+    assert_eq!(
+        error.to_string(),
+        "token request failed: invalid token: token is 3000 bytes, more than the 128 accepted"
+    );
+
+    // Chunked: refused as soon as it passes the longest token.
+    let chunked =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nC8\r\n".to_owned() + &"T".repeat(200) + "\r\n0\r\n\r\n";
+    let sim = Sim::new(move |_: &Seen| Reply::Bytes(chunked.clone().into_bytes()));
+    let (mut client, mut transport) = (new_client(Config::DEFAULT), sim.transport());
+    let error = fetch(&mut client, &sim, &mut transport, "/latest/foo", BodyMode::Contiguous, 2048).result.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidToken(imds::TokenError::TooLong { len: None }));
+
+    // An error page of any size on the PUT is read and dropped: its status counts.
+    let page = || response(403, &"<p>forbidden</p>".repeat(200), None);
+    for (mode, outcome) in [(V1Fallback::Never, Err(ErrorKind::Status(403))), (V1Fallback::Rejected, Ok(200))] {
+        let sim = Sim::new(move |seen: &Seen| if seen.method == "PUT" { page() } else { response(200, "hello", None) });
+        let (mut client, mut transport) = (new_client(fallback(mode)), sim.transport());
+        let result = fetch(&mut client, &sim, &mut transport, "/latest/foo", BodyMode::Contiguous, 2048).result;
+        assert_eq!(result.map(|(status, _)| status).map_err(|e| e.kind), outcome, "{mode:?}");
+    }
+}
+
+#[test]
+fn the_driver_waits_out_a_transport_that_times_out_early() {
+    /// Connects and writes; every read "times out" at once, breaking the contract.
+    struct Impatient {
+        reads: usize,
+    }
+    impl imds::driver::Transport for Impatient {
+        fn connect(&mut self, _: &imds::Endpoint, _: Duration) -> Result<(), imds::driver::TransportError> {
+            Ok(())
+        }
+        fn write_all(&mut self, _: &[u8], _: Duration) -> Result<(), imds::driver::TransportError> {
+            Ok(())
+        }
+        fn read(&mut self, _: &mut [u8], _: Duration) -> Result<usize, imds::driver::TransportError> {
+            self.reads += 1;
+            assert!(self.reads < 1000, "the driver spins on early timeouts");
+            Err(imds::driver::TransportError::TimedOut)
+        }
+        fn close(&mut self) {}
+    }
+    let mut client = new_client(Config::DEFAULT);
+    let mut clock = imds::driver::ManualClock::default();
+    let mut transport = Impatient { reads: 0 };
+    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 512]);
+    client.get(clock.now, "/latest/foo", BodyMode::Contiguous).unwrap();
+    let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
+    assert_eq!((error.kind, error.attempts), (ErrorKind::Timeout(TimeoutKind::Read), 4));
+    assert_eq!(transport.reads, 4, "one read per attempt, each waited out on the clock");
+}
+
+#[test]
+fn the_token_leaves_no_copy_in_tx_or_rx() {
+    const TOKEN: &str = "AQAEAsecretTOKENsecretTOKENsecretTOKENsecretTOKENsec==";
+    let sim = Sim::new(|seen: &Seen| match &seen.method[..] {
+        "PUT" => response(200, TOKEN, Some(21600)),
+        _ => Reply::Bytes(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".to_vec()),
+    });
+    let (mut client, mut transport, mut clock) = (new_client(Config::DEFAULT), sim.transport(), sim.clock());
+    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 1024]);
+    client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
+    let answer = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+    assert_eq!(answer.body, b"hi");
+    assert_eq!(sim.seen.borrow()[1].token.as_deref(), Some(TOKEN), "the token was sent");
+    let contains = |buf: &[u8]| buf.windows(16).any(|w| w == &TOKEN.as_bytes()[..16]);
+    assert!(!contains(&tx), "the request with the token was zeroed in tx");
+    assert!(!contains(&rx), "the token response was zeroed in rx");
+}
+
+#[test]
+fn a_complete_answer_keeps_its_keep_alive_connection_whatever_its_status() {
+    let keep_alive = |status: u16, body: &str| {
+        let reason = imds::reason_phrase(status);
+        let head = format!("HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\n", body.len());
+        Reply::Bytes(format!("{head}X-aws-ec2-metadata-token-ttl-seconds: 300\r\n\r\n{body}").into_bytes())
+    };
+    let mut gets = 0;
+    let sim = Sim::new(move |seen: &Seen| match &seen.method[..] {
+        "PUT" => keep_alive(200, "tokenA"),
+        _ => {
+            gets += 1;
+            match gets {
+                1 => keep_alive(503, ""),
+                2 => keep_alive(404, ""),
+                _ => keep_alive(200, "hello"),
+            }
+        }
+    });
+    let (mut client, mut transport) = (new_client(Config::DEFAULT), sim.transport());
+    assert_eq!(get(&mut client, &sim, &mut transport, "/latest/foo").unwrap().0, 404, "503 retried, then 404");
+    assert_eq!(get(&mut client, &sim, &mut transport, "/latest/foo").unwrap().1, b"hello");
+    assert_eq!((sim.trace().len(), transport.connects), (4, 1), "one connection for the 200, the 503 and the 404");
 }

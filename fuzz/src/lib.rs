@@ -2,11 +2,11 @@
 //! is compiled into the crate's tests (`tests/fuzz_corpus.rs`), which replay every
 //! committed corpus file on stable Rust.
 
+use imds::BodyMode;
 use imds::parse::Listing;
 use imds::path;
 use imds::wire::{
-    BodyMode, DecodeError, Decoded, Decoder, Limits, MAX_REQUEST_LEN, Progress, ReadError, Reader, Request,
-    ResponseHead,
+    DecodeError, Decoded, Decoder, Limits, MAX_REQUEST_LEN, Progress, ReadError, Reader, Request, ResponseHead,
 };
 use imds::{Endpoint, Token, TokenTtl};
 
@@ -210,10 +210,23 @@ pub fn chunked(data: &[u8]) {
     }
 }
 
-/// Fuzz input: a listing body. Accepted listings hold only valid entries whose
-/// joins are valid paths or typed errors; refused ones name an offset inside.
-pub fn listing(body: &[u8]) {
-    match Listing::parse(body) {
+/// The directories whose listings mean something special, and a plain one.
+const LISTED_DIRS: [&str; 6] = [
+    "/",
+    "/latest/",
+    "/latest/dynamic/",
+    "/latest/meta-data/public-keys/",
+    "/latest/meta-data/",
+    "/latest/meta-data/tags/instance/",
+];
+
+/// Fuzz input: a byte choosing the directory, then a listing body. Accepted
+/// listings hold only valid entries whose joins are valid paths or typed errors;
+/// refused ones name an offset inside.
+pub fn listing(data: &[u8]) {
+    let Some((&choice, body)) = data.split_first() else { return };
+    let dir = LISTED_DIRS[usize::from(choice) % LISTED_DIRS.len()];
+    match Listing::parse(dir, body) {
         Ok(listing) => {
             let mut buf = [0u8; path::MAX_PATH_LEN + 1];
             let mut joined_raw = Vec::new();
@@ -221,9 +234,13 @@ pub fn listing(body: &[u8]) {
                 assert!(!entry.raw().is_empty());
                 assert!(entry.raw().bytes().all(|b| (0x21..=0x7e).contains(&b)));
                 assert!(entry.raw().ends_with(entry.segment()) || entry.raw().starts_with(entry.segment()));
-                if let Ok(joined) = entry.join("/latest/meta-data/", &mut buf) {
+                if matches!(entry.kind(), imds::parse::EntryKind::PublicKey { .. }) {
+                    assert_eq!(dir, "/latest/meta-data/public-keys/", "public keys only there");
+                }
+                if let Ok(joined) = entry.join(&mut buf) {
                     assert_eq!(path::validate(joined), Ok(()));
                     assert_eq!(joined.ends_with('/'), entry.is_dir());
+                    assert!(joined.starts_with(dir), "{joined} outside {dir}");
                 }
                 joined_raw.extend_from_slice(entry.raw().as_bytes());
                 joined_raw.push(b'\n');
@@ -320,15 +337,22 @@ fn split_seed(data: &[u8]) -> (&[u8], &[u8]) {
     rest.split_at(seed_len.min(rest.len()))
 }
 
+/// [`imds::Config::DEFAULT`] with `edit` applied.
+fn config(edit: impl FnOnce(&mut imds::Config)) -> imds::Config {
+    let mut config = imds::Config::DEFAULT;
+    edit(&mut config);
+    config
+}
+
 /// Fuzz input: a byte choosing the body mode and fallback, then server responses
 /// separated by 0xFF 0xFE. A whole session through the blocking driver must end
 /// (answer or error) without a panic, within the operation timeout of simulated
 /// time; then every client call in every order, driven by the same bytes, must
 /// return an error or do its job, never panic.
 pub fn session(data: &[u8]) {
-    use imds::client::TransportError;
+    use imds::driver::TransportError;
     use imds::driver::{Clock, Transport};
-    use imds::{Client, Config, Instant, V1Fallback};
+    use imds::{Client, Instant, V1Fallback};
     use std::cell::Cell;
     use std::time::Duration;
 
@@ -384,7 +408,10 @@ pub fn session(data: &[u8]) {
     replies.reverse();
     let mode = if flags & 1 == 0 { BodyMode::Contiguous } else { BodyMode::Streaming };
     let v1_fallback = [V1Fallback::Never, V1Fallback::Rejected, V1Fallback::Timeout][usize::from(flags >> 1) % 3];
-    let config = Config { v1_fallback, limits: LIMITS, ..Config::default() };
+    let config = config(|c| {
+        c.v1_fallback = v1_fallback;
+        c.limits = LIMITS;
+    });
     let mut client = Client::new(config.clone(), u64::from(flags));
     let now = Cell::new(0);
     let mut script = Script { replies, reply: None, now: &now, steps: 0 };

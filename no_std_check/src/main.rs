@@ -9,11 +9,12 @@
 extern crate std;
 
 use core::hint::black_box;
+use core::ops::ControlFlow;
 
-use imds::driver::{Clock, ManualClock, MemoryTransport, run};
+use imds::driver::{Clock, ManualClock, MemoryTransport, run, walk};
 use imds::parse::Listing;
-use imds::wire::{BodyMode, Decoder, Limits, MAX_REQUEST_LEN, Progress, Reader, Request};
-use imds::{Client, Config, Endpoint, Token, TokenTtl, path};
+use imds::wire::{Decoder, Limits, MAX_REQUEST_LEN, Progress, Reader, Request};
+use imds::{BodyMode, Client, Config, Endpoint, Token, TokenTtl, Walk, WalkLimits, path};
 
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nami-id\n\r\n5\r\niam/\n\r\n0\r\n\r\n";
@@ -31,7 +32,17 @@ fn session() -> usize {
     if client.get(clock.now(), black_box("/latest/meta-data/"), BodyMode::Contiguous).is_err() {
         return 0;
     }
-    run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).map_or(0, |answer| answer.body.len())
+    let listed = run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).map_or(0, |a| a.body.len());
+    // And a whole walk: the listing, then its two entries.
+    let mut pending = [0u8; 256];
+    let mut visits = 0;
+    if let Ok(mut tree) = Walk::new(clock.now(), "/latest/meta-data/", WalkLimits::DEFAULT, &mut pending) {
+        let _ = walk(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut tree, |_| {
+            visits += 1;
+            ControlFlow::Continue(())
+        });
+    }
+    listed * visits
 }
 
 fn exercise() -> usize {
@@ -75,8 +86,8 @@ fn exercise() -> usize {
     }
     if let Some(body) = reader.response(&rx).map(|r| r.body()) {
         let mut buf = [0u8; path::MAX_PATH_LEN];
-        for entry in Listing::parse(body).into_iter().flatten() {
-            total += entry.join("/latest/meta-data/", &mut buf).map_or(0, str::len);
+        for entry in Listing::parse("/latest/meta-data/", body).into_iter().flatten() {
+            total += entry.join(&mut buf).map_or(0, str::len);
         }
     }
     #[cfg(feature = "leak-alloc")]

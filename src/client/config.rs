@@ -5,9 +5,11 @@ use core::time::Duration;
 
 use crate::endpoint::Endpoint;
 use crate::token::TokenTtl;
-use crate::wire::{Limits, MAX_USER_AGENT_LEN};
+use crate::wire::{Limits, MAX_USER_AGENT_LEN, validate_user_agent};
 
-/// When to fall back to IMDSv1 (requests without a token).
+/// When to fall back to IMDSv1 (requests without a token). Whatever the mode, a
+/// failed refresh while the cached token is still valid keeps using that token,
+/// and a 400 on the token `PUT` is an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum V1Fallback {
@@ -15,11 +17,12 @@ pub enum V1Fallback {
     #[default]
     Never,
     /// When the token `PUT` is rejected with 403, 404 or 405 (IMDSv2 disabled or
-    /// an old emulator).
+    /// an old emulator): IMDSv1 until [`Config::v1_reprobe`] has passed or a
+    /// `GET` answers 401.
     Rejected,
-    /// As `Rejected`, and also when the token `PUT` gets no usable answer: a read
-    /// timeout (a container behind a hop limit of 1 never sees the response; no
-    /// retry is spent on it) or 5xx on every attempt.
+    /// As `Rejected`; and a token `PUT` read timeout (a container behind a hop
+    /// limit of 1 never sees the response) falls back at once, with the same
+    /// re-probe; and 5xx on every attempt falls back for that request only.
     Timeout,
 }
 
@@ -57,7 +60,7 @@ impl core::error::Error for InvalidUserAgent {}
 impl UserAgent {
     /// Checks `value` with the request encoder's rules and keeps a copy.
     pub fn new(value: &str) -> Result<UserAgent, InvalidUserAgent> {
-        crate::wire::request::validate_user_agent(value).map_err(|_| InvalidUserAgent)?;
+        validate_user_agent(value).map_err(|_| InvalidUserAgent)?;
         heapless::String::try_from(value).map(UserAgent).map_err(|_| InvalidUserAgent)
     }
 
@@ -67,9 +70,19 @@ impl UserAgent {
     }
 }
 
-/// Session settings. `Config::default()` matches the AWS SDKs.
+/// Session settings. [`Config::DEFAULT`] matches the AWS SDKs.
+///
+/// The fields are public and may be set one by one; the struct is
+/// `#[non_exhaustive]`, so start from [`Config::DEFAULT`]:
+///
+/// ```
+/// let mut config = imds::Config::DEFAULT;
+/// config.max_attempts = 2;
+/// config.v1_fallback = imds::V1Fallback::Rejected;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct Config {
     /// Where the service is. Default [`Endpoint::IPV4`].
     pub endpoint: Endpoint,
@@ -81,7 +94,8 @@ pub struct Config {
     /// Refuse a token response without `X-aws-ec2-metadata-token-ttl-seconds`
     /// (by default the requested TTL is assumed, as moto needs).
     pub require_token_ttl: bool,
-    /// Attempts per request (token or metadata), at least 1. Default 4.
+    /// Attempts per request (token or metadata), at least 1. Default 4. A token
+    /// refresh while the cached token is still valid makes one attempt.
     pub max_attempts: u8,
     /// Time to connect. Default 1 s.
     pub connect_timeout: Duration,
@@ -96,28 +110,42 @@ pub struct Config {
     pub backoff_cap: Duration,
     /// IMDSv1 fallback. Default [`V1Fallback::Never`].
     pub v1_fallback: V1Fallback,
+    /// After a lasting fallback to IMDSv1, try IMDSv2 again this much later.
+    /// Default 5 minutes.
+    pub v1_reprobe: Duration,
     /// Head and body limits. Default 8 KiB and 64 KiB.
     pub limits: Limits,
     /// `User-Agent` to send, if any.
     pub user_agent: Option<UserAgent>,
 }
 
+impl Config {
+    /// The AWS SDKs' settings, for [`Endpoint::IPV4`].
+    pub const DEFAULT: Config = Config {
+        endpoint: Endpoint::IPV4,
+        token_ttl: TokenTtl::MAX,
+        refresh_margin: Duration::from_secs(120),
+        require_token_ttl: false,
+        max_attempts: 4,
+        connect_timeout: Duration::from_secs(1),
+        read_timeout: Duration::from_secs(1),
+        operation_timeout: Some(Duration::from_secs(10)),
+        backoff_base: Duration::from_millis(100),
+        backoff_cap: Duration::from_secs(1),
+        v1_fallback: V1Fallback::Never,
+        v1_reprobe: Duration::from_secs(300),
+        limits: Limits::DEFAULT,
+        user_agent: None,
+    };
+
+    /// [`Config::DEFAULT`] with another endpoint.
+    pub fn with_endpoint(endpoint: Endpoint) -> Config {
+        Config { endpoint, ..Config::DEFAULT }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            endpoint: Endpoint::IPV4,
-            token_ttl: TokenTtl::MAX,
-            refresh_margin: Duration::from_secs(120),
-            require_token_ttl: false,
-            max_attempts: 4,
-            connect_timeout: Duration::from_secs(1),
-            read_timeout: Duration::from_secs(1),
-            operation_timeout: Some(Duration::from_secs(10)),
-            backoff_base: Duration::from_millis(100),
-            backoff_cap: Duration::from_secs(1),
-            v1_fallback: V1Fallback::Never,
-            limits: Limits::DEFAULT,
-            user_agent: None,
-        }
+        Config::DEFAULT
     }
 }

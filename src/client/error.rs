@@ -2,9 +2,11 @@
 
 use core::fmt;
 
+use crate::buffer::BufferTooSmall;
+use crate::driver::TransportError;
 use crate::path::PathError;
 use crate::token::TokenError;
-use crate::wire::{DecodeError, EncodeError, ReadError};
+use crate::wire::{DecodeError, ReadError};
 
 /// The request an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,39 +16,6 @@ pub enum Phase {
     Token,
     /// The metadata `GET`.
     Get,
-}
-
-/// What a transport reports when an I/O step fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum TransportError {
-    /// The connection was refused (nothing listens).
-    Refused,
-    /// The connection was reset or broken while writing or reading.
-    Reset,
-    /// The step did not finish in time.
-    TimedOut,
-    /// The host could not be resolved or reached.
-    Unreachable,
-    /// The transport cannot do what the endpoint asks (an `https` endpoint on a
-    /// plain TCP transport). Not retried.
-    Unsupported,
-    /// Anything else.
-    Other,
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TransportError::Refused => "connection refused",
-            TransportError::Reset => "connection reset",
-            TransportError::TimedOut => "timed out",
-            TransportError::Unreachable => "host unreachable",
-            TransportError::Unsupported => "the transport cannot speak this endpoint's scheme (https needs TLS)",
-            TransportError::Other => "transport error",
-        })
-    }
 }
 
 /// Which clock ran out.
@@ -74,10 +43,42 @@ pub enum UsageError {
     WrongStep,
     /// The path is not valid.
     Path(PathError),
-    /// The transmit buffer is too small; see the error for the size.
-    Encode(EncodeError),
-    /// The receive buffer is too small, shrank, or was overrun.
-    Receive(ReadError),
+    /// The transmit buffer cannot hold the request (`required` is exact;
+    /// [`MAX_REQUEST_LEN`](crate::wire::MAX_REQUEST_LEN) always suffices).
+    SendBuffer(BufferTooSmall),
+    /// The receive buffer cannot hold the head, or a contiguous body.
+    ReceiveBuffer(BufferTooSmall),
+    /// More bytes were reported received than the receive buffer offered.
+    Overrun,
+    /// The receive buffer passed is shorter than the bytes already in it.
+    BufferShrunk,
+}
+
+impl UsageError {
+    /// The receive buffer's misuse, or `None` for a decode error (the peer's).
+    pub(crate) const fn of_read(e: ReadError) -> Option<UsageError> {
+        match e {
+            ReadError::BufferTooSmall(e) => Some(UsageError::ReceiveBuffer(e)),
+            ReadError::Overrun => Some(UsageError::Overrun),
+            ReadError::BufferShrunk => Some(UsageError::BufferShrunk),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UsageError::Busy => f.write_str("an operation is already running"),
+            UsageError::Idle => f.write_str("no operation was started"),
+            UsageError::WrongStep => f.write_str("call out of order"),
+            UsageError::Path(e) => e.fmt(f),
+            UsageError::SendBuffer(e) => write!(f, "send {e}"),
+            UsageError::ReceiveBuffer(e) => write!(f, "receive {e}"),
+            UsageError::Overrun => f.write_str("received more bytes than the receive buffer offered"),
+            UsageError::BufferShrunk => f.write_str("receive buffer shorter than the bytes received into it"),
+        }
+    }
 }
 
 /// What went wrong.
@@ -85,8 +86,8 @@ pub enum UsageError {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The service answered with this status, and it ends the request (400, 403,
-    /// a second 401, 5xx after every attempt, ...).
+    /// The service answered with this status, and it ends the operation (400,
+    /// 403, a second 401, 5xx after every attempt, ...).
     Status(u16),
     /// A clock ran out (after every attempt, for connect and read).
     Timeout(TimeoutKind),
@@ -164,12 +165,7 @@ impl fmt::Display for Error {
             ErrorKind::Response(e) => write!(f, "{e}")?,
             ErrorKind::InvalidToken(e) => write!(f, "invalid token: {e}")?,
             ErrorKind::MissingTokenTtl => f.write_str("token response without a TTL header")?,
-            ErrorKind::Usage(UsageError::Busy) => f.write_str("an operation is already running")?,
-            ErrorKind::Usage(UsageError::Idle) => f.write_str("no operation was started")?,
-            ErrorKind::Usage(UsageError::WrongStep) => f.write_str("call out of order")?,
-            ErrorKind::Usage(UsageError::Path(e)) => write!(f, "{e}")?,
-            ErrorKind::Usage(UsageError::Encode(e)) => write!(f, "{e}")?,
-            ErrorKind::Usage(UsageError::Receive(e)) => write!(f, "{e}")?,
+            ErrorKind::Usage(e) => write!(f, "{e}")?,
         }
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;

@@ -2,65 +2,122 @@
 //! refreshes it, retries, falls back to IMDSv1 when allowed, and keeps the
 //! deadlines. No lifetime, no allocation: a `Client` can live in a `static`.
 //!
-//! The driver moves bytes and time and nothing else:
+//! The driver moves bytes and time and nothing else. The loop, for any socket
+//! with a blocking connect, write and read (this is [`driver::run`](crate::driver::run),
+//! less its cancel-on-misuse and its wiping of `tx`):
 //!
-//! ```text
-//! client.get(now, "/latest/meta-data/instance-id", BodyMode::Contiguous)?;
-//! loop {
-//!     match client.poll(now, &mut rx)? {
-//!         Action::Connect { deadline }  => connect to client.endpoint(), then client.connected(now) or client.failed(now, e)
-//!         Action::Send { deadline }     => write tx[..client.encode(&mut tx)?], then client.sent(now) or client.failed(now, e)
-//!         Action::Receive { deadline }  => read into client.receive_buffer(&mut rx)?, then client.received(now, n),
-//!                                          client.received_eof(now) or client.failed(now, e); or nothing until `deadline`
-//!         Action::Wait { until }        => come back at `until` (or sooner)
-//!         Action::Piece(bytes)          => a piece of a streamed body
-//!         Action::Close                 => close the connection
-//!         Action::Done                  => break
-//!     }
-//! }
-//! let answer = client.answer(&rx)?;   // status (200, or 404 as an answer), body, token TTL left
 //! ```
-//! [`crate::driver::run`] is that loop for a blocking [`crate::driver::Transport`].
+//! use imds::driver::{Clock, Transport, TransportError};
+//! use imds::{Action, Answer, BodyMode, Client, Error};
+//!
+//! fn get<'b>(
+//!     client: &mut Client,
+//!     socket: &mut impl Transport,
+//!     clock: &mut impl Clock,
+//!     path: &str,
+//!     tx: &mut [u8],      // imds::wire::MAX_REQUEST_LEN bytes always suffice
+//!     rx: &'b mut [u8],   // the largest head and body you accept
+//! ) -> Result<Answer<'b>, Error> {
+//!     client.get(clock.now(), path, BodyMode::Contiguous)?;
+//!     loop {
+//!         let now = clock.now();
+//!         let timeout = |deadline: imds::Instant| deadline.saturating_duration_since(now);
+//!         match client.poll(now, rx)? {
+//!             Action::Connect { deadline } => match socket.connect(client.endpoint(), timeout(deadline)) {
+//!                 Ok(()) => client.connected(clock.now())?,
+//!                 Err(e) => client.failed(clock.now(), e)?,
+//!             },
+//!             Action::Send { deadline } => {
+//!                 let n = client.encode(tx)?;
+//!                 match socket.write_all(&tx[..n], timeout(deadline)) {
+//!                     Ok(()) => client.sent(clock.now())?,
+//!                     Err(e) => client.failed(clock.now(), e)?,
+//!                 }
+//!             }
+//!             Action::Receive { deadline } => {
+//!                 match socket.read(client.receive_buffer(rx)?, timeout(deadline)) {
+//!                     Ok(0) => client.received_eof(clock.now())?,
+//!                     Ok(n) => client.received(clock.now(), n)?,
+//!                     Err(TransportError::TimedOut) => clock.sleep_until(deadline),
+//!                     Err(e) => client.failed(clock.now(), e)?,
+//!                 }
+//!             }
+//!             Action::Wait { until } => clock.sleep_until(until),
+//!             Action::Piece(_) => unreachable!("BodyMode::Streaming only"),
+//!             Action::Close => socket.close(),
+//!             Action::Done => break,
+//!         }
+//!     }
+//!     client.answer(rx) // a 2xx or a 404, its body in rx; or the operation's error
+//! }
+//! ```
 //!
 //! Behaviour (the AWS SDKs', made explicit):
 //! - The token is fetched on first use and cached; it expires per the response's
 //!   TTL header (or the requested TTL when a server omits it, unless
 //!   [`Config::require_token_ttl`]), and is refreshed `refresh_margin` before that
-//!   (at most half its lifetime).
-//! - A 401 on a `GET` drops the token, fetches a new one and retries, once per
-//!   request: a server that always answers 401 ends in an error, not a loop.
-//! - IMDSv1 fallback per [`V1Fallback`]; a 400 on the token `PUT` is always an
-//!   error. After a fallback, requests go without a token until a 401 re-enables
-//!   IMDSv2 (as the Go SDK does).
+//!   (at most half its lifetime). A refresh that fails while the cached token is
+//!   still valid keeps using it: no error, no fallback (one attempt; the next try
+//!   comes when half of the token's remaining life is gone).
+//! - A 401 on a `GET` drops the token (or leaves IMDSv1), fetches a new one and
+//!   retries, once per operation: a server that always answers 401 ends in an
+//!   error, not a loop.
+//! - IMDSv1 fallback per [`V1Fallback`]: a refused token (403, 404, 405) or a
+//!   token read timeout falls back until [`Config::v1_reprobe`] has passed or a
+//!   401 comes; 5xx on every token attempt falls back for that request only. A
+//!   400 on the token `PUT` is always an error.
 //! - Retries: 5xx, refused or reset connections, a connection closed before a
 //!   complete response, connect and read timeouts; never 400, 403 or 404, nor a
 //!   malformed or oversized response. Exponential backoff from `backoff_base`,
 //!   capped at `backoff_cap`, with jitter from the seed given to [`Client::new`].
 //!   A reused keep-alive connection that turns out closed gets one free retry on a
 //!   new connection. A streamed body that fails after pieces were handed out is
-//!   not retried (the caller would see them twice): the error says why.
-//! - A connection is kept for the next request when the response allows it
-//!   (keep-alive, nothing after the body) and closed otherwise, before
-//!   [`Action::Done`].
+//!   not retried (the caller would see them twice).
+//! - A complete response leaves its connection open for the next request when
+//!   its headers allow it (keep-alive, nothing after the body), whatever its
+//!   status; anything else (a timeout, a reset, a malformed response) closes it,
+//!   before [`Action::Done`] at the latest.
+//! - Bodies nobody asked for (a 403 page, a 503 page) are read and dropped
+//!   whatever their size; a token body longer than the longest valid token is
+//!   refused from its Content-Length, before it is read. After a token is taken
+//!   from the receive buffer, its bytes there are zeroed.
+//!
+//! All of the retry and fallback decisions are one pure function (`policy.rs`);
+//! all of the token arithmetic one module (`token_cache.rs`).
 
 mod config;
 mod error;
+mod policy;
+mod token_cache;
 
 use core::time::Duration;
 
 pub use config::{Config, InvalidUserAgent, UserAgent, V1Fallback};
-pub use error::{Error, ErrorKind, Phase, TimeoutKind, TransportError, UsageError, reason_phrase};
+pub use error::{Error, ErrorKind, Phase, TimeoutKind, UsageError, reason_phrase};
+use policy::{Next, Situation};
+use token_cache::{Plan, TokenCache};
 
+use crate::driver::TransportError;
 use crate::endpoint::Endpoint;
 use crate::path::{self, MAX_PATH_LEN};
 use crate::time::Instant;
-use crate::token::Token;
-use crate::wire::reader::Advance;
-use crate::wire::{BodyMode, DecodeError, EofPhase, ReadError, Reader, Request};
+use crate::token::{MAX_TOKEN_LEN, TokenError};
+use crate::wire::{Advance, Body, DecodeError, ReadError, Reader, Request, ResponseHead};
+
+/// How a body is delivered: [`Client::get`]'s choice, and [`wire::Reader`](crate::wire::Reader)'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum BodyMode {
+    /// The whole body as one slice of the receive buffer, behind the head.
+    Contiguous,
+    /// The body as a sequence of pieces ([`Action::Piece`]), each valid until the
+    /// next call; the receive buffer only needs to hold the head.
+    Streaming,
+}
 
 /// What the driver should do next; see the [module docs](self).
 ///
-/// `Debug` shows a piece's length, not its bytes (they may be credentials).
+/// `Debug` (and defmt) show a piece's length, not its bytes (they may be credentials).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Action<'b> {
     /// Open a connection to [`Client::endpoint`] before `deadline`.
@@ -94,7 +151,7 @@ pub enum Action<'b> {
 
 /// A finished operation's answer: a 2xx, or a 404 (an answer, not a failure).
 ///
-/// `Debug` shows the body's length, not its bytes (they may be credentials).
+/// `Debug` (and defmt) show the body's length, not its bytes (they may be credentials).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Answer<'b> {
     /// The HTTP status: 2xx, or 404.
@@ -126,6 +183,21 @@ impl core::fmt::Debug for Action<'_> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Action<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Action::Connect { deadline } => defmt::write!(f, "Connect {{ deadline: {} }}", deadline),
+            Action::Send { deadline } => defmt::write!(f, "Send {{ deadline: {} }}", deadline),
+            Action::Receive { deadline } => defmt::write!(f, "Receive {{ deadline: {} }}", deadline),
+            Action::Wait { until } => defmt::write!(f, "Wait {{ until: {} }}", until),
+            Action::Piece(piece) => defmt::write!(f, "Piece(<{=usize} bytes>)", piece.len()),
+            Action::Close => defmt::write!(f, "Close"),
+            Action::Done => defmt::write!(f, "Done"),
+        }
+    }
+}
+
 impl core::fmt::Debug for Answer<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Answer")
@@ -136,11 +208,17 @@ impl core::fmt::Debug for Answer<'_> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct CachedToken {
-    token: Token,
-    expires_at: Instant,
-    refresh_at: Instant,
+#[cfg(feature = "defmt")]
+impl defmt::Format for Answer<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Answer {{ status: {=u16}, body_len: {=usize}, token_ttl: {} }}",
+            self.status,
+            self.body.len(),
+            self.token_ttl.map(|t| t.as_millis() as u64)
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +232,52 @@ enum Connection {
     },
 }
 
+/// Attempts made for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tries {
+    made: u8,
+    /// The free retry for a reused connection the server had closed is left.
+    stale_retry: bool,
+}
+
+const FIRST_TRY: Tries = Tries { made: 0, stale_retry: true };
+
+/// The request of the operation in flight, with what belongs to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The token `PUT`.
+    Token {
+        tries: Tries,
+        /// A still-valid token is cached: if this fails, use it.
+        refresh: bool,
+        /// Fetched because a `GET` answered 401.
+        reauthorized: bool,
+    },
+    /// The metadata `GET`.
+    Get {
+        tries: Tries,
+        /// Send the cached token (IMDSv2), or none (IMDSv1).
+        with_token: bool,
+        /// A 401 was already answered with a new token.
+        reauthorized: bool,
+    },
+}
+
+impl Stage {
+    fn tries(&mut self) -> &mut Tries {
+        match self {
+            Stage::Token { tries, .. } | Stage::Get { tries, .. } => tries,
+        }
+    }
+
+    fn phase(&self) -> Phase {
+        match self {
+            Stage::Token { .. } => Phase::Token,
+            Stage::Get { .. } => Phase::Get,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     /// Decide: close, connect or send.
@@ -161,9 +285,13 @@ enum Step {
     Connecting {
         deadline: Instant,
     },
-    Sending,
+    Sending {
+        /// On a connection that already carried a response.
+        reused: bool,
+    },
     Receiving {
         deadline: Instant,
+        reused: bool,
     },
     Backoff {
         until: Instant,
@@ -179,33 +307,21 @@ enum Step {
 struct Operation {
     path: heapless::String<MAX_PATH_LEN>,
     mode: BodyMode,
-    phase: Phase,
-    step: Step,
-    attempts: u8,
-    /// This attempt runs on a connection that already carried a response.
-    on_used_connection: bool,
-    /// The free retry for a stale keep-alive connection is still available.
-    stale_retry: bool,
-    /// A 401 was already answered by fetching a new token.
-    reauthorized: bool,
-    /// Deliver streamed pieces (a 2xx GET).
-    deliver: bool,
-    /// Pieces were delivered: a retry would deliver them again, so none is made.
-    delivered: bool,
     deadline: Option<Instant>,
+    stage: Stage,
+    step: Step,
     sent_at: Instant,
 }
 
 /// Bytes of state one operation in flight takes inside the [`Client`] (path,
-/// step, counters, deadlines), beside the [`Reader`] it reuses.
+/// stage, step, deadlines), beside the [`Reader`] it reuses.
 pub const REQUEST_STATE_BYTES: usize = core::mem::size_of::<Operation>();
 
 /// The IMDSv2 session state machine; see the [module docs](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
     config: Config,
-    token: Option<CachedToken>,
-    v1: bool,
+    tokens: TokenCache,
     rng: u64,
     connection: Connection,
     reader: Reader,
@@ -217,7 +333,7 @@ impl Client {
     /// jitter: any value; a fixed one makes tests deterministic.
     pub const fn new(config: Config, seed: u64) -> Client {
         let reader = Reader::new(config.limits, BodyMode::Contiguous);
-        Client { config, token: None, v1: false, rng: seed, connection: Connection::Closed, reader, op: None }
+        Client { config, tokens: TokenCache::new(), rng: seed, connection: Connection::Closed, reader, op: None }
     }
 
     /// The configuration.
@@ -230,19 +346,20 @@ impl Client {
         &self.config.endpoint
     }
 
-    /// True after a fallback to IMDSv1, until a 401 re-enables IMDSv2.
+    /// True after a lasting fallback to IMDSv1, until IMDSv2 answers again.
     pub fn is_v1(&self) -> bool {
-        self.v1
+        self.tokens.is_v1()
     }
 
     /// How long the cached token stays valid, if there is one.
     pub fn token_ttl(&self, now: Instant) -> Option<Duration> {
-        self.token.as_ref().map(|t| t.expires_at.saturating_duration_since(now))
+        self.tokens.ttl(now)
     }
 
-    /// Forgets the cached token (the next request fetches a new one).
+    /// Forgets the cached token (zeroing it) or the IMDSv1 fallback: the next
+    /// operation fetches a new token.
     pub fn clear_token(&mut self) {
-        self.token = None;
+        self.tokens.clear();
     }
 
     /// Starts fetching `path`, its body delivered as `mode` says. Fails if `path`
@@ -254,23 +371,29 @@ impl Client {
         path::validate(path).map_err(|e| Error::usage(Phase::Get, UsageError::Path(e)))?;
         let path = heapless::String::try_from(path)
             .map_err(|_| Error::usage(Phase::Get, UsageError::Path(path::PathError::TooLong { len: path.len() })))?;
-        let token_fresh = self.token.as_ref().is_some_and(|t| now < t.refresh_at);
-        let phase = if self.v1 || token_fresh { Phase::Get } else { Phase::Token };
+        let stage = match self.tokens.plan(now) {
+            Plan::UseToken => Stage::Get { tries: FIRST_TRY, with_token: true, reauthorized: false },
+            Plan::V1 => Stage::Get { tries: FIRST_TRY, with_token: false, reauthorized: false },
+            Plan::Refresh => Stage::Token { tries: FIRST_TRY, refresh: true, reauthorized: false },
+            Plan::Fetch => Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: false },
+        };
         self.op = Some(Operation {
             path,
             mode,
-            phase,
-            step: Step::Ready,
-            attempts: 0,
-            on_used_connection: false,
-            stale_retry: true,
-            reauthorized: false,
-            deliver: false,
-            delivered: false,
             deadline: self.config.operation_timeout.map(|t| now.saturating_add(t)),
+            stage,
+            step: Step::Ready,
             sent_at: now,
         });
         self.reader = Reader::new(self.config.limits, BodyMode::Contiguous);
+        Ok(())
+    }
+
+    /// Ends the running operation at `deadline` at the latest (earlier if its
+    /// own timeout says so): for a caller with a deadline of its own, such as a walk.
+    pub fn shorten_deadline(&mut self, deadline: Instant) -> Result<(), Error> {
+        let op = self.op_in(|step| !matches!(step, Step::Finished { .. }))?;
+        op.deadline = Some(op.deadline.map_or(deadline, |d| d.min(deadline)));
         Ok(())
     }
 
@@ -290,6 +413,7 @@ impl Client {
                 });
             }
             if op.deadline.is_some_and(|d| now >= d) {
+                self.abandon_connection();
                 self.finish_err(ErrorKind::Timeout(TimeoutKind::Operation));
                 continue;
             }
@@ -301,13 +425,12 @@ impl Client {
                         self.connection = Connection::Closed;
                         return Ok(Action::Close);
                     }
-                    op.attempts = op.attempts.saturating_add(1);
+                    let tries = op.stage.tries();
+                    tries.made = tries.made.saturating_add(1);
                     if let Connection::Open { used, .. } = self.connection {
-                        op.on_used_connection = used;
-                        op.step = Step::Sending;
+                        op.step = Step::Sending { reused: used };
                         continue;
                     }
-                    op.on_used_connection = false;
                     let deadline = cap(now.saturating_add(self.config.connect_timeout));
                     op.step = Step::Connecting { deadline };
                     return Ok(Action::Connect { deadline });
@@ -316,28 +439,21 @@ impl Client {
                     self.attempt_failed(now, ErrorKind::Timeout(TimeoutKind::Connect));
                 }
                 Step::Connecting { deadline } => return Ok(Action::Wait { until: deadline }),
-                Step::Sending => {
+                Step::Sending { .. } => {
                     return Ok(Action::Send { deadline: cap(now.saturating_add(self.config.read_timeout)) });
                 }
                 Step::Backoff { until } if now >= until => op.step = Step::Ready,
                 Step::Backoff { until } => return Ok(Action::Wait { until: cap(until) }),
-                Step::Receiving { deadline } => match self.reader.advance(rx) {
+                Step::Receiving { deadline, .. } => match self.reader.advance(rx) {
                     Ok(Advance::NeedMore) if now >= deadline => {
+                        self.abandon_connection();
                         self.attempt_failed(now, ErrorKind::Timeout(TimeoutKind::Read));
                     }
                     Ok(Advance::NeedMore) => return Ok(Action::Receive { deadline: cap(deadline) }),
-                    Ok(Advance::Head(head)) => {
-                        op.deliver = op.phase == Phase::Get && (200..300).contains(&head.status);
-                    }
-                    Ok(Advance::Piece(range)) => {
-                        if op.deliver {
-                            op.delivered = true;
-                            return Ok(Action::Piece(rx.get(range).unwrap_or_default()));
-                        }
-                    }
+                    Ok(Advance::Head(head)) => self.head_arrived(now, head, rx.len()),
+                    Ok(Advance::Piece(range)) => return Ok(Action::Piece(rx.get(range).unwrap_or_default())),
                     Ok(Advance::Complete) => self.response_complete(now, rx),
-                    Err(ReadError::Decode(e)) => self.attempt_failed(now, ErrorKind::Response(e)),
-                    Err(e) => self.finish_err(ErrorKind::Usage(UsageError::Receive(e))),
+                    Err(e) => self.read_failed(now, e),
                 },
                 Step::Finished { .. } => {}
             }
@@ -347,7 +463,7 @@ impl Client {
     /// The connection is open.
     pub fn connected(&mut self, _now: Instant) -> Result<(), Error> {
         let op = self.op_in(|step| matches!(step, Step::Connecting { .. }))?;
-        op.step = Step::Sending;
+        op.step = Step::Sending { reused: false };
         self.connection = Connection::Open { reusable: true, used: false };
         Ok(())
     }
@@ -355,45 +471,56 @@ impl Client {
     /// Writes the request to send into `tx`; returns its length.
     pub fn encode(&self, tx: &mut [u8]) -> Result<usize, Error> {
         let op = self.op.as_ref().ok_or(Error::usage(Phase::Get, UsageError::Idle))?;
-        if op.step != Step::Sending {
-            return Err(Error::usage(op.phase, UsageError::WrongStep));
+        if !matches!(op.step, Step::Sending { .. }) {
+            return Err(Error::usage(op.stage.phase(), UsageError::WrongStep));
         }
-        let request = match op.phase {
-            Phase::Token => Request::PutToken { ttl: self.config.token_ttl },
-            Phase::Get => Request::Get {
-                path: &op.path,
-                token: if self.v1 { None } else { self.token.as_ref().map(|t| &t.token) },
-            },
+        let request = match op.stage {
+            Stage::Token { .. } => Request::PutToken { ttl: self.config.token_ttl },
+            Stage::Get { with_token, .. } => {
+                Request::Get { path: &op.path, token: self.tokens.token().filter(|_| with_token) }
+            }
         };
         let agent = self.config.user_agent.as_ref().map(UserAgent::as_str);
-        request.encode(&self.config.endpoint, agent, tx).map_err(|e| Error::usage(op.phase, UsageError::Encode(e)))
+        request.encode(&self.config.endpoint, agent, tx).map_err(|e| {
+            let e = match e {
+                crate::wire::EncodeError::BufferTooSmall(e) => UsageError::SendBuffer(e),
+                // The path was checked by `get`, the user agent by `UserAgent::new`.
+                _ => UsageError::WrongStep,
+            };
+            Error::usage(op.stage.phase(), e)
+        })
     }
 
     /// The request was written.
     pub fn sent(&mut self, now: Instant) -> Result<(), Error> {
         let read_timeout = self.config.read_timeout;
-        let op = self.op_in(|step| *step == Step::Sending)?;
-        let mode = if op.phase == Phase::Get { op.mode } else { BodyMode::Contiguous };
-        op.step = Step::Receiving { deadline: now.saturating_add(read_timeout) };
+        let op = self.op_in(|step| matches!(step, Step::Sending { .. }))?;
+        let Step::Sending { reused } = op.step else { return Ok(()) };
+        op.step = Step::Receiving { deadline: now.saturating_add(read_timeout), reused };
         op.sent_at = now;
-        op.deliver = false;
+        let mode = match op.stage {
+            Stage::Get { .. } => op.mode,
+            Stage::Token { .. } => BodyMode::Contiguous,
+        };
         self.reader = Reader::new(self.config.limits, mode);
         Ok(())
     }
 
     /// The room to read response bytes into.
     pub fn receive_buffer<'b>(&mut self, rx: &'b mut [u8]) -> Result<&'b mut [u8], Error> {
-        let phase = self.op_in(|step| matches!(step, Step::Receiving { .. }))?.phase;
-        self.reader.spare(rx).map_err(|e| Error::usage(phase, UsageError::Receive(e)))
+        let phase = self.op_in(|step| matches!(step, Step::Receiving { .. }))?.stage.phase();
+        self.reader.spare(rx).map_err(|e| read_usage(phase, e))
     }
 
     /// `n` bytes were read into the start of [`Client::receive_buffer`].
     pub fn received(&mut self, now: Instant, n: usize) -> Result<(), Error> {
         let read_timeout = self.config.read_timeout;
         let op = self.op_in(|step| matches!(step, Step::Receiving { .. }))?;
-        let phase = op.phase;
-        op.step = Step::Receiving { deadline: now.saturating_add(read_timeout) };
-        self.reader.received(n).map_err(|e| Error::usage(phase, UsageError::Receive(e)))
+        let phase = op.stage.phase();
+        if let Step::Receiving { deadline, .. } = &mut op.step {
+            *deadline = now.saturating_add(read_timeout);
+        }
+        self.reader.received(n).map_err(|e| read_usage(phase, e))
     }
 
     /// The server closed the connection.
@@ -406,7 +533,8 @@ impl Client {
     /// Connecting, writing or reading failed. The client considers the
     /// connection gone (the driver drops it) and retries if it may.
     pub fn failed(&mut self, now: Instant, error: TransportError) -> Result<(), Error> {
-        let op = self.op_in(|step| matches!(step, Step::Connecting { .. } | Step::Sending | Step::Receiving { .. }))?;
+        let op =
+            self.op_in(|step| matches!(step, Step::Connecting { .. } | Step::Sending { .. } | Step::Receiving { .. }))?;
         let kind = match (op.step, error) {
             (Step::Connecting { .. }, TransportError::TimedOut) => ErrorKind::Timeout(TimeoutKind::Connect),
             (Step::Receiving { .. }, TransportError::TimedOut) => ErrorKind::Timeout(TimeoutKind::Read),
@@ -440,91 +568,135 @@ impl Client {
         let op = self.op.as_mut().ok_or(Error::usage(Phase::Get, UsageError::Idle))?;
         match expected(&op.step) {
             true => Ok(op),
-            false => Err(Error::usage(op.phase, UsageError::WrongStep)),
+            false => Err(Error::usage(op.stage.phase(), UsageError::WrongStep)),
+        }
+    }
+
+    /// The head is in: decide what happens to the body.
+    fn head_arrived(&mut self, now: Instant, head: ResponseHead, rx_len: usize) {
+        let Some(op) = self.op.as_ref() else { return };
+        let body = match (op.stage, head.status) {
+            (Stage::Token { .. }, 200) => {
+                if let Some(len) = head.content_length().filter(|&n| n > MAX_TOKEN_LEN as u64) {
+                    // Refused before it is read: no token is that long.
+                    let len = usize::try_from(len).ok();
+                    self.abandon_connection();
+                    return self.attempt_failed(now, ErrorKind::InvalidToken(TokenError::TooLong { len }));
+                }
+                self.reader.limit_body(MAX_TOKEN_LEN as u64);
+                Body::Keep
+            }
+            (Stage::Get { .. }, 200..=299) => Body::from(op.mode),
+            (Stage::Get { .. }, 404) if op.mode == BodyMode::Contiguous => Body::Keep,
+            _ => Body::Discard,
+        };
+        if let Err(e) = self.reader.set_body(body, rx_len) {
+            self.read_failed(now, e);
+        }
+    }
+
+    /// The reader refused to go on.
+    fn read_failed(&mut self, now: Instant, e: ReadError) {
+        self.abandon_connection();
+        let token_200 = matches!(self.op.as_ref().map(|op| op.stage), Some(Stage::Token { .. }))
+            && self.reader.head().is_some_and(|head| head.status == 200);
+        match e {
+            ReadError::Decode(DecodeError::BodyTooLarge) if token_200 => {
+                self.attempt_failed(now, ErrorKind::InvalidToken(TokenError::TooLong { len: None }))
+            }
+            ReadError::Decode(e) => self.attempt_failed(now, ErrorKind::Response(e)),
+            e => self.finish_err(ErrorKind::Usage(UsageError::of_read(e).unwrap_or(UsageError::WrongStep))),
         }
     }
 
     /// A complete response is in the reader: act on its status.
-    fn response_complete(&mut self, now: Instant, rx: &[u8]) {
+    fn response_complete(&mut self, now: Instant, rx: &mut [u8]) {
         let Some(response) = self.reader.response(rx) else { return };
         let (status, head) = (response.status(), *response.head());
         let reusable = head.keep_alive && self.reader.trailing_len() == 0;
         self.connection = Connection::Open { reusable, used: true };
         let Some(op) = self.op.as_mut() else { return };
-        match (op.phase, status) {
-            (Phase::Token, 200) => {
-                let token = match Token::new(response.body()) {
-                    Ok(token) => token,
-                    Err(e) => return self.finish_err(ErrorKind::InvalidToken(e)),
-                };
+        match (op.stage, status) {
+            (Stage::Token { reauthorized, .. }, 200) => {
                 let ttl = match (head.token_ttl, self.config.require_token_ttl) {
-                    (Some(ttl), _) => Duration::from_secs(u64::from(ttl)),
-                    (None, false) => Duration::from_secs(u64::from(self.config.token_ttl.seconds())),
-                    (None, true) => return self.finish_err(ErrorKind::MissingTokenTtl),
+                    (Some(ttl), _) => Ok(Duration::from_secs(u64::from(ttl))),
+                    (None, false) => Ok(Duration::from_secs(u64::from(self.config.token_ttl.seconds()))),
+                    (None, true) => Err(ErrorKind::MissingTokenTtl),
                 };
-                let expires_at = op.sent_at.saturating_add(ttl);
-                let margin = self.config.refresh_margin.min(ttl / 2);
-                let refresh_at = Instant::from_millis(expires_at.as_millis().saturating_sub(margin.as_millis() as u64));
-                self.token = Some(CachedToken { token, expires_at, refresh_at });
-                self.v1 = false;
-                op.start_phase(Phase::Get);
+                let body = rx.get(self.reader.body_range()).unwrap_or_default();
+                let stored = ttl.and_then(|ttl| {
+                    let margin = self.config.refresh_margin;
+                    self.tokens.store(body, op.sent_at, ttl, margin).map_err(ErrorKind::InvalidToken)
+                });
+                self.reader.wipe_body(rx);
+                match stored {
+                    Ok(()) => {
+                        op.stage = Stage::Get { tries: FIRST_TRY, with_token: true, reauthorized };
+                        op.step = Step::Ready;
+                    }
+                    Err(kind) => self.attempt_failed(now, kind),
+                }
             }
-            (Phase::Token, 403..=405) if self.config.v1_fallback != V1Fallback::Never => self.fall_back_to_v1(),
-            (Phase::Get, 200..=299 | 404) => {
-                let token = self.token.as_ref().filter(|_| !self.v1);
-                let token_ttl = token.map(|t| t.expires_at.saturating_duration_since(now));
+            (Stage::Get { with_token, .. }, 200..=299 | 404) => {
+                let token_ttl = self.tokens.ttl(now).filter(|_| with_token);
                 op.step = Step::Finished { result: Ok(status), token_ttl };
             }
-            (Phase::Get, 401) if !op.reauthorized => {
-                op.reauthorized = true;
-                self.token = None;
-                self.v1 = false;
-                op.start_phase(Phase::Token);
-            }
-            (_, 500..=599) => self.attempt_failed(now, ErrorKind::Status(status)),
-            _ => self.finish_err(ErrorKind::Status(status)),
+            _ => self.attempt_failed(now, ErrorKind::Status(status)),
         }
     }
 
-    /// An attempt failed with `kind`: retry, fall back, or give up.
+    /// An attempt failed with `kind`: retry, fall back, re-authorize, or give up
+    /// ([`policy::decide`] says which). Whoever saw an incomplete response has
+    /// abandoned the connection already; a complete one keeps it.
     fn attempt_failed(&mut self, now: Instant, kind: ErrorKind) {
-        self.abandon_connection();
-        let fallback = self.config.v1_fallback;
         let max_attempts = self.config.max_attempts.max(1);
+        let delivered = self.reader.delivered();
         let Some(op) = self.op.as_mut() else { return };
-        let stale = matches!(
-            kind,
-            ErrorKind::Response(DecodeError::UnexpectedEof(EofPhase::BeforeResponse))
-                | ErrorKind::Transport(TransportError::Reset)
-        );
-        if stale && op.on_used_connection && op.stale_retry {
-            // A keep-alive connection the server had closed: not the service's fault.
-            op.stale_retry = false;
-            op.attempts = op.attempts.saturating_sub(1);
-            op.step = Step::Ready;
-            return;
+        let reused = matches!(op.step, Step::Sending { reused: true } | Step::Receiving { reused: true, .. });
+        let (refresh, reauthorized) = match op.stage {
+            Stage::Token { refresh, reauthorized, .. } => (refresh && self.tokens.is_valid(now), reauthorized),
+            Stage::Get { reauthorized, .. } => (false, reauthorized),
+        };
+        let tries = *op.stage.tries();
+        let situation = Situation {
+            phase: op.stage.phase(),
+            refresh,
+            attempts: tries.made,
+            stale_retry: reused && tries.stale_retry,
+            delivered,
+            reauthorized,
+        };
+        let get = |with_token| Stage::Get { tries: FIRST_TRY, with_token, reauthorized };
+        match policy::decide(kind, situation, max_attempts, self.config.v1_fallback) {
+            Next::RetryNow => {
+                *op.stage.tries() = Tries { made: tries.made.saturating_sub(1), stale_retry: false };
+                op.step = Step::Ready;
+            }
+            Next::Retry => {
+                let delay = backoff(&mut self.rng, tries.made, self.config.backoff_base, self.config.backoff_cap);
+                op.step = Step::Backoff { until: now.saturating_add(delay) };
+            }
+            Next::UseCachedToken => {
+                self.tokens.refresh_failed(now);
+                op.stage = get(true);
+                op.step = Step::Ready;
+            }
+            Next::V1ForThisRequest => {
+                op.stage = get(false);
+                op.step = Step::Ready;
+            }
+            Next::V1UntilReprobe => {
+                self.tokens.fall_back(now, self.config.v1_reprobe);
+                op.stage = get(false);
+                op.step = Step::Ready;
+            }
+            Next::Reauthorize => {
+                self.tokens.clear();
+                op.stage = Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: true };
+                op.step = Step::Ready;
+            }
+            Next::Fail => self.finish_err(kind),
         }
-        let retryable = !op.delivered
-            && match kind {
-                ErrorKind::Status(status) => status >= 500,
-                ErrorKind::Timeout(TimeoutKind::Connect | TimeoutKind::Read) => true,
-                ErrorKind::Transport(e) => e != TransportError::Unsupported,
-                ErrorKind::Response(e) => matches!(e, DecodeError::UnexpectedEof(_)),
-                _ => false,
-            };
-        let token_unanswered = op.phase == Phase::Token && fallback == V1Fallback::Timeout;
-        if token_unanswered && kind == ErrorKind::Timeout(TimeoutKind::Read) {
-            return self.fall_back_to_v1();
-        }
-        if retryable && op.attempts < max_attempts {
-            let delay = backoff(&mut self.rng, op.attempts, self.config.backoff_base, self.config.backoff_cap);
-            op.step = Step::Backoff { until: now.saturating_add(delay) };
-            return;
-        }
-        if token_unanswered && retryable {
-            return self.fall_back_to_v1();
-        }
-        self.finish_err(kind);
     }
 
     /// An open connection will be closed, not reused, before the next request.
@@ -534,34 +706,17 @@ impl Client {
         }
     }
 
-    fn fall_back_to_v1(&mut self) {
-        self.v1 = true;
-        self.token = None;
-        if let Some(op) = self.op.as_mut() {
-            op.start_phase(Phase::Get);
-        }
-    }
-
     fn finish_err(&mut self, kind: ErrorKind) {
-        // A complete answer leaves the connection as it was; anything else abandons
-        // what was in flight.
-        if !matches!(kind, ErrorKind::Status(_)) {
-            self.abandon_connection();
-        }
         if let Some(op) = self.op.as_mut() {
-            let error = Error { phase: op.phase, kind, attempts: op.attempts };
+            let error = Error { phase: op.stage.phase(), kind, attempts: op.stage.tries().made };
             op.step = Step::Finished { result: Err(error), token_ttl: None };
         }
     }
 }
 
-impl Operation {
-    fn start_phase(&mut self, phase: Phase) {
-        self.phase = phase;
-        self.attempts = 0;
-        self.stale_retry = true;
-        self.step = Step::Ready;
-    }
+/// A receive-buffer error as the client reports it.
+fn read_usage(phase: Phase, e: ReadError) -> Error {
+    Error::usage(phase, UsageError::of_read(e).unwrap_or(UsageError::WrongStep))
 }
 
 /// The delay before retry number `attempt` (1-based): `base · 2^(attempt-1)`,
@@ -614,24 +769,7 @@ mod tests {
 
     #[test]
     fn client_has_no_lifetime_and_fits_in_a_static() {
-        static CLIENT: Client = Client::new(
-            Config {
-                endpoint: Endpoint::IPV4,
-                token_ttl: crate::token::TokenTtl::MAX,
-                refresh_margin: Duration::from_secs(120),
-                require_token_ttl: false,
-                max_attempts: 4,
-                connect_timeout: Duration::from_secs(1),
-                read_timeout: Duration::from_secs(1),
-                operation_timeout: None,
-                backoff_base: Duration::from_millis(100),
-                backoff_cap: Duration::from_secs(1),
-                v1_fallback: V1Fallback::Never,
-                limits: crate::wire::Limits::DEFAULT,
-                user_agent: None,
-            },
-            0,
-        );
+        static CLIENT: Client = Client::new(Config::DEFAULT, 0);
         assert!(!CLIENT.is_v1());
     }
 }

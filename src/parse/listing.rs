@@ -1,11 +1,17 @@
 //! Directory listings: the bodies of paths ending in `/`.
 //!
 //! Entries are separated by `\n` (a `\r` before it is tolerated, and so is one
-//! trailing newline). An entry ending in `/` is a directory; `N=name` (as under
-//! `public-keys/`) is a public key whose directory is `N/`; anything else is a leaf.
-//! Entries hold visible ASCII only; an empty entry or any other byte is an error
-//! carrying its offset. `/latest/` lists `meta-data` and `dynamic` without a
-//! slash although they are directories: that is the service's listing, kept as is.
+//! trailing newline). Entries hold visible ASCII only; an empty entry or any other
+//! byte is an error carrying its offset. What an entry names depends on the
+//! directory it was listed in, so the parser is told which one it reads:
+//!
+//! - an entry ending in `/` is a directory;
+//! - under `…/meta-data/public-keys/`, `N=name` is a public key whose directory
+//!   is `N/` (anywhere else, `0=x` is a plain leaf: a tag key may look like that);
+//! - some directories are listed without a slash: every entry of `/` (the API
+//!   versions), `meta-data` and `dynamic` in `/latest/` (or any version), and
+//!   `instance-identity` and `fws` in `/latest/dynamic/`;
+//! - anything else is a leaf.
 
 use core::fmt;
 
@@ -22,19 +28,22 @@ use crate::path::{self, JoinError};
 pub enum EntryKind {
     /// A value (`ami-id`).
     Leaf,
-    /// A directory (`iam/`).
+    /// A directory (`iam/`, or `meta-data` in `/latest/`).
     Dir,
-    /// A public key (`0=my-key`): its directory is `0/`.
+    /// A public key (`0=my-key` in `public-keys/`): its directory is `0/`.
     PublicKey {
         /// The key's index.
         index: u32,
     },
 }
 
-/// One entry of a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// One entry of a listing, with the directory it was listed in.
+///
+/// `Debug` (and defmt) show its kind and length, never its text: a listing
+/// parser fed the wrong body (say a credentials document) must not leak it.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Entry<'a> {
+    dir: &'a str,
     raw: &'a str,
     kind: EntryKind,
 }
@@ -73,10 +82,28 @@ impl<'a> Entry<'a> {
         }
     }
 
-    /// The entry's full path under `dir`, into `buf`: `dir` + `/` + segment, and
-    /// a trailing `/` for directories. The result is validated as a path.
-    pub fn join<'b>(&self, dir: &str, buf: &'b mut [u8]) -> Result<&'b str, JoinError> {
-        path::join_segment(dir, self.segment(), self.is_dir(), buf)
+    /// The directory it was listed in.
+    pub fn dir(&self) -> &'a str {
+        self.dir
+    }
+
+    /// The entry's full path, into `buf`: its directory + `/` + segment, and a
+    /// trailing `/` for directories. The result is validated as a path.
+    pub fn join<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, JoinError> {
+        path::join_segment(self.dir, self.segment(), self.is_dir(), buf)
+    }
+}
+
+impl fmt::Debug for Entry<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry").field("kind", &self.kind).field("len", &self.raw.len()).finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Entry<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Entry {{ kind: {}, len: {=usize} }}", self.kind, self.raw.len())
     }
 }
 
@@ -113,14 +140,21 @@ impl fmt::Display for ListingError {
 impl core::error::Error for ListingError {}
 
 /// A validated listing: iterate it for its entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Debug` (and defmt) show the directory and the body's length, not the body.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Listing<'a> {
+    dir: &'a str,
+    shape: DirShape,
+    len: usize,
     rest: &'a [u8],
 }
 
 impl<'a> Listing<'a> {
-    /// Checks every entry of `body`; the iterator then yields them without errors.
-    pub fn parse(body: &'a [u8]) -> Result<Listing<'a>, ListingError> {
+    /// Checks every entry of `body`, the listing of directory `dir` (the path it
+    /// was fetched from, such as `/latest/meta-data/`); the iterator then yields
+    /// them without errors.
+    pub fn parse(dir: &'a str, body: &'a [u8]) -> Result<Listing<'a>, ListingError> {
         let mut rest = body;
         while !rest.is_empty() {
             let offset = body.len() - rest.len();
@@ -134,7 +168,12 @@ impl<'a> Listing<'a> {
             }
             rest = after;
         }
-        Ok(Listing { rest: body })
+        Ok(Listing { dir, shape: DirShape::of(dir), len: body.len(), rest: body })
+    }
+
+    /// The directory listed.
+    pub fn dir(&self) -> &'a str {
+        self.dir
     }
 }
 
@@ -146,11 +185,69 @@ impl<'a> Iterator for Listing<'a> {
         self.rest = after;
         // Validated by `parse`: visible ASCII, hence UTF-8.
         let raw = core::str::from_utf8(entry).ok()?;
-        Some(Entry { raw, kind: classify(entry) })
+        Some(Entry { dir: self.dir, raw, kind: self.shape.classify(entry) })
     }
 }
 
 impl core::iter::FusedIterator for Listing<'_> {}
+
+impl fmt::Debug for Listing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Listing").field("dir", &self.dir).field("body_len", &self.len).finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Listing<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Listing {{ dir: {=str}, body_len: {=usize} }}", self.dir, self.len)
+    }
+}
+
+/// The directories whose entries mean something special.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DirShape {
+    /// `/`: API versions, listed without a slash.
+    Root,
+    /// `/latest/` or `/2021-07-15/`: `meta-data` and `dynamic` without a slash.
+    Version,
+    /// `/latest/dynamic/`: `instance-identity` and `fws`, maybe without a slash.
+    Dynamic,
+    /// `/latest/meta-data/public-keys/`: `N=name` entries.
+    PublicKeys,
+    Other,
+}
+
+impl DirShape {
+    fn of(dir: &str) -> DirShape {
+        let dir = dir.as_bytes();
+        let dir = dir.strip_prefix(b"/").unwrap_or(dir);
+        let dir = dir.strip_suffix(b"/").unwrap_or(dir);
+        if dir.is_empty() {
+            return DirShape::Root;
+        }
+        let mut segments = dir.split(|&b| b == b'/').skip(1);
+        match (segments.next(), segments.next(), segments.next()) {
+            (None, _, _) => DirShape::Version,
+            (Some(b"dynamic"), None, _) => DirShape::Dynamic,
+            (Some(b"meta-data"), Some(b"public-keys"), None) => DirShape::PublicKeys,
+            _ => DirShape::Other,
+        }
+    }
+
+    fn classify(self, entry: &[u8]) -> EntryKind {
+        if entry.ends_with(b"/") {
+            return EntryKind::Dir;
+        }
+        match (self, entry) {
+            (DirShape::Root, _)
+            | (DirShape::Version, b"meta-data" | b"dynamic")
+            | (DirShape::Dynamic, b"instance-identity" | b"fws") => EntryKind::Dir,
+            (DirShape::PublicKeys, _) => public_key(entry),
+            _ => EntryKind::Leaf,
+        }
+    }
+}
 
 /// One line, without its `\n` and a `\r` before it.
 fn line(input: &[u8]) -> IResult<&[u8], &[u8]> {
@@ -158,10 +255,8 @@ fn line(input: &[u8]) -> IResult<&[u8], &[u8]> {
     Ok((after, text.strip_suffix(b"\r").unwrap_or(text)))
 }
 
-fn classify(entry: &[u8]) -> EntryKind {
-    if entry.ends_with(b"/") {
-        return EntryKind::Dir;
-    }
+/// `N=name` with a `u32` index and a name: a public key; anything else a leaf.
+fn public_key(entry: &[u8]) -> EntryKind {
     let mut public_key = separated_pair(take_while1(|b: u8| b.is_ascii_digit()), tag(&b"="[..]), rest::<&[u8], ()>);
     match public_key.parse(entry) {
         Ok((_, (digits, name))) if !name.is_empty() => core::str::from_utf8(digits)
@@ -178,8 +273,10 @@ mod tests {
     extern crate std;
     use std::vec::Vec;
 
-    fn entries(body: &[u8]) -> Vec<(&str, EntryKind)> {
-        Listing::parse(body).unwrap().map(|e| (e.raw(), e.kind())).collect()
+    const KEYS: &str = "/latest/meta-data/public-keys/";
+
+    fn entries<'a>(dir: &'a str, body: &'a [u8]) -> Vec<(&'a str, EntryKind)> {
+        Listing::parse(dir, body).unwrap().map(|e| (e.raw(), e.kind())).collect()
     }
 
     #[test]
@@ -187,28 +284,59 @@ mod tests {
         use EntryKind::*;
         let expected = [("ami-id", Leaf), ("iam/", Dir), ("0=my-key", PublicKey { index: 0 })];
         for body in [&b"ami-id\niam/\n0=my-key"[..], b"ami-id\niam/\n0=my-key\n", b"ami-id\r\niam/\r\n0=my-key\r\n"] {
-            assert_eq!(entries(body), expected);
+            assert_eq!(entries(KEYS, body), expected);
         }
-        assert_eq!(entries(b""), []);
+        assert_eq!(entries(KEYS, b""), []);
         assert_eq!(
-            entries(b"a=b\n12=\n4294967296=k\n=x"),
+            entries(KEYS, b"a=b\n12=\n4294967296=k\n=x"),
             [("a=b", Leaf), ("12=", Leaf), ("4294967296=k", Leaf), ("=x", Leaf)]
         );
     }
 
     #[test]
+    fn public_keys_only_under_public_keys() {
+        use EntryKind::*;
+        assert_eq!(entries("/latest/meta-data/public-keys", b"0=k"), [("0=k", PublicKey { index: 0 })]);
+        assert_eq!(entries("/2021-07-15/meta-data/public-keys/", b"3=k"), [("3=k", PublicKey { index: 3 })]);
+        for dir in ["/latest/meta-data/tags/instance/", "/latest/meta-data/", "/latest/meta-data/public-keys/0/"] {
+            assert_eq!(entries(dir, b"0=x"), [("0=x", Leaf)], "{dir}");
+        }
+        let mut buf = [0u8; 64];
+        let tag = Listing::parse("/latest/meta-data/tags/instance/", b"0=x").unwrap().next().unwrap();
+        assert_eq!(tag.join(&mut buf), Ok("/latest/meta-data/tags/instance/0=x"));
+    }
+
+    #[test]
+    fn directories_listed_without_a_slash() {
+        use EntryKind::*;
+        assert_eq!(entries("/", b"1.0\n2007-01-19\nlatest"), [("1.0", Dir), ("2007-01-19", Dir), ("latest", Dir)]);
+        assert_eq!(
+            entries("/latest/", b"dynamic\nmeta-data\nuser-data"),
+            [("dynamic", Dir), ("meta-data", Dir), ("user-data", Leaf)]
+        );
+        assert_eq!(
+            entries("/latest/dynamic/", b"fws/\ninstance-identity"),
+            [("fws/", Dir), ("instance-identity", Dir)]
+        );
+        assert_eq!(entries("/latest/meta-data/", b"dynamic\nmeta-data"), [("dynamic", Leaf), ("meta-data", Leaf)]);
+        let mut buf = [0u8; 64];
+        let meta = Listing::parse("/latest/", b"meta-data").unwrap().next().unwrap();
+        assert_eq!(meta.join(&mut buf), Ok("/latest/meta-data/"));
+    }
+
+    #[test]
     fn names_segments_and_joins() {
-        let mut listing = Listing::parse(b"iam/\n1=deploy\nami-id").unwrap();
+        let mut listing = Listing::parse("/latest/meta-data/", b"iam/\nami-id").unwrap();
         let mut buf = [0u8; 64];
         let dir = listing.next().unwrap();
-        assert_eq!((dir.name(), dir.segment()), ("iam", "iam"));
-        assert_eq!(dir.join("/latest/meta-data/", &mut buf), Ok("/latest/meta-data/iam/"));
-        let key = listing.next().unwrap();
-        assert_eq!((key.name(), key.segment(), key.is_dir()), ("deploy", "1", true));
-        assert_eq!(key.join("/latest/meta-data/public-keys", &mut buf), Ok("/latest/meta-data/public-keys/1/"));
+        assert_eq!((dir.name(), dir.segment(), dir.dir()), ("iam", "iam", "/latest/meta-data/"));
+        assert_eq!(dir.join(&mut buf), Ok("/latest/meta-data/iam/"));
         let leaf = listing.next().unwrap();
-        assert_eq!(leaf.join("/latest/meta-data/", &mut buf), Ok("/latest/meta-data/ami-id"));
+        assert_eq!(leaf.join(&mut buf), Ok("/latest/meta-data/ami-id"));
         assert_eq!(listing.next(), None);
+        let key = Listing::parse(KEYS, b"1=deploy").unwrap().next().unwrap();
+        assert_eq!((key.name(), key.segment(), key.is_dir()), ("deploy", "1", true));
+        assert_eq!(key.join(&mut buf), Ok("/latest/meta-data/public-keys/1/"));
     }
 
     #[test]
@@ -224,8 +352,16 @@ mod tests {
             (b"caf\xc3\xa9", 3, InvalidByte(0xc3)),
         ];
         for (body, offset, kind) in cases {
-            assert_eq!(Listing::parse(body), Err(ListingError { offset, kind }), "{body:?}");
+            assert_eq!(Listing::parse("/", body), Err(ListingError { offset, kind }), "{body:?}");
         }
-        assert_eq!(Listing::parse(b"a\rb"), Err(ListingError { offset: 1, kind: InvalidByte(b'\r') }));
+        assert_eq!(Listing::parse("/", b"a\rb"), Err(ListingError { offset: 1, kind: InvalidByte(b'\r') }));
+    }
+
+    #[test]
+    fn bodies_never_reach_debug() {
+        let secret = b"{\n\"SecretAccessKey\":\"wJalrXUtnFEMI\"\n}";
+        let listing = Listing::parse("/latest/meta-data/", secret).unwrap();
+        let shown = std::format!("{listing:?} {:?}", listing.collect::<Vec<_>>());
+        assert!(!shown.contains("wJalr") && !shown.contains("Secret"), "{shown}");
     }
 }

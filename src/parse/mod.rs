@@ -1,5 +1,5 @@
 //! Pure parsers for response bodies. Zero-copy: every value borrows the body.
 
-pub mod listing;
+mod listing;
 
 pub use listing::{Entry, EntryKind, Listing, ListingError, ListingErrorKind};

@@ -1,11 +1,20 @@
 //! Pure wire code: request bytes out, response bytes in. Knows nothing of
 //! sessions, sockets or clocks.
+//!
+//! - [`Request`]: the token `PUT` and the metadata `GET`, encoded into your buffer.
+//! - [`Decoder`]: incremental response decoding, one event at a time, zero-copy.
+//! - [`Reader`]: your receive buffer managed for one response, the body
+//!   contiguous or streamed ([`BodyMode`](crate::BodyMode)).
 
 mod chunked;
-pub mod reader;
-pub mod request;
-pub mod response;
+mod reader;
+mod request;
+mod response;
 
-pub use reader::{BodyMode, Progress, ReadError, Reader, Response};
+pub(crate) use reader::{Advance, Body};
+pub use reader::{Progress, ReadError, Reader, Response};
+pub(crate) use request::validate_user_agent;
 pub use request::{EncodeError, MAX_REQUEST_LEN, MAX_USER_AGENT_LEN, Request, TOKEN_PATH, max_request_len};
-pub use response::{DecodeError, Decoded, Decoder, EofPhase, Framing, HeadError, Limits, ResponseHead, Span};
+pub use response::{
+    DecodeError, Decoded, Decoder, EofPhase, Framing, HeadError, Limits, MAX_HEADERS, ResponseHead, Span,
+};

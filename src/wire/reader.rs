@@ -3,30 +3,31 @@
 //! [`Reader::poll`] until it says [`Progress::NeedMore`].
 //!
 //! Two disciplines, chosen up front with [`BodyMode`]:
-//! - [`BodyMode::Contiguous`]: the head stays at the front of the buffer and the
-//!   body is gathered right behind it, chunked bodies de-chunked in place, so the
-//!   whole body ends up as one slice ([`Response::body`]). A Content-Length that
-//!   cannot fit is refused as soon as the head is in.
-//! - [`BodyMode::Streaming`]: the head stays at the front; each body piece is handed
-//!   out once ([`Progress::Piece`]) and its room reused, so a 16 KiB body passes
-//!   through a 1 KiB buffer.
+//! - [`BodyMode::Contiguous`]: the body is gathered right behind the head,
+//!   chunked bodies de-chunked in place, so the whole body ends up as one slice
+//!   ([`Response::body`]). A Content-Length that cannot fit is refused as soon as
+//!   the head is in.
+//! - [`BodyMode::Streaming`]: each body piece is handed out once
+//!   ([`Progress::Piece`]) and its room reused, so a 16 KiB body passes through a
+//!   1 KiB buffer.
+//!
+//! Once parsed, the head is compacted to what [`Response`] shows from it (the
+//! reason phrase and the Content-Type); the rest of its room goes to the body.
+//! So a buffer of `max_head_len + max_body_len` bytes takes the largest head
+//! with the largest body in every framing, with room to spare for the last
+//! chunk's framing and for seeing the end of a close-delimited body.
 
 use core::fmt;
+use core::ops::Range;
 
-use super::response::{DecodeError, Decoded, Decoder, Framing, Limits, ResponseHead};
-
-/// How the body is delivered; see the [module docs](self).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum BodyMode {
-    /// The whole body as one slice of the buffer.
-    Contiguous,
-    /// The body as a sequence of pieces, each valid until the next call.
-    Streaming,
-}
+use super::response::{DecodeError, Decoded, Decoder, Limits, ResponseHead, Span};
+use crate::BodyMode;
+use crate::buffer::BufferTooSmall;
 
 /// What [`Reader::poll`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Debug` (and defmt) show a piece's length, never its bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Progress<'b> {
     /// Read more into [`Reader::spare`] (or report the end), then poll again.
     NeedMore,
@@ -38,13 +39,56 @@ pub enum Progress<'b> {
     Complete,
 }
 
+impl fmt::Debug for Progress<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Progress::NeedMore => f.write_str("NeedMore"),
+            Progress::Head(head) => f.debug_tuple("Head").field(head).finish(),
+            Progress::Piece(piece) => write!(f, "Piece(<{} bytes>)", piece.len()),
+            Progress::Complete => f.write_str("Complete"),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Progress<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Progress::NeedMore => defmt::write!(f, "NeedMore"),
+            Progress::Head(head) => defmt::write!(f, "Head({})", head),
+            Progress::Piece(piece) => defmt::write!(f, "Piece(<{=usize} bytes>)", piece.len()),
+            Progress::Complete => defmt::write!(f, "Complete"),
+        }
+    }
+}
+
 /// [`Progress`] with a piece as a range of the buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Advance {
     NeedMore,
     Head(ResponseHead),
-    Piece(core::ops::Range<usize>),
+    Piece(Range<usize>),
     Complete,
+}
+
+/// What happens to the body once the head is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Body {
+    /// Gathered behind the head ([`BodyMode::Contiguous`]).
+    Keep,
+    /// Handed out in pieces ([`BodyMode::Streaming`]).
+    Stream,
+    /// Consumed and dropped: nobody wants it (an error page).
+    Discard,
+}
+
+impl From<BodyMode> for Body {
+    fn from(mode: BodyMode) -> Body {
+        match mode {
+            BodyMode::Contiguous => Body::Keep,
+            BodyMode::Streaming => Body::Stream,
+        }
+    }
 }
 
 /// Why the reader could not go on.
@@ -53,11 +97,8 @@ pub(crate) enum Advance {
 #[non_exhaustive]
 pub enum ReadError {
     /// The buffer is full: it cannot hold the head (and, in contiguous mode, the
-    /// body). `required` is the size needed when known (from Content-Length).
-    BufferTooSmall {
-        /// The buffer size the response needs, when known.
-        required: Option<usize>,
-    },
+    /// body). The size is exact when a Content-Length gave it.
+    BufferTooSmall(BufferTooSmall),
     /// [`Reader::received`] reported more bytes than [`Reader::spare`] offered.
     Overrun,
     /// The buffer passed is shorter than the bytes already received into it: pass
@@ -70,8 +111,7 @@ pub enum ReadError {
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReadError::BufferTooSmall { required: Some(n) } => write!(f, "receive buffer too small: {n} bytes needed"),
-            ReadError::BufferTooSmall { required: None } => f.write_str("receive buffer too small"),
+            ReadError::BufferTooSmall(e) => write!(f, "receive {e}"),
             ReadError::Overrun => f.write_str("received more bytes than the spare room offered"),
             ReadError::BufferShrunk => f.write_str("receive buffer shorter than the bytes received into it"),
             ReadError::Decode(e) => e.fmt(f),
@@ -89,59 +129,68 @@ impl From<DecodeError> for ReadError {
 
 /// Receives one response into a caller buffer. No allocation, no lifetime.
 ///
-/// Buffer layout: `[0, kept)` the head and (contiguous mode) the body so far;
-/// `[kept, raw)` consumed framing, free to reuse; `[raw, filled)` received bytes
-/// not decoded yet. Pass the same buffer to every call.
+/// Buffer layout: `[0, head_kept)` the compacted head; `[head_kept, kept)` the
+/// body so far (contiguous mode); `[kept, raw)` consumed framing, free to reuse;
+/// `[raw, filled)` received bytes not decoded yet. Pass the same buffer to every call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reader {
     decoder: Decoder,
-    mode: BodyMode,
+    body: Body,
     head: Option<ResponseHead>,
+    head_kept: usize,
     kept: usize,
     raw: usize,
     filled: usize,
     offered: usize,
     eof: bool,
     complete: bool,
+    /// Pieces of the body were handed out (streaming).
+    delivered: bool,
 }
 
 impl Reader {
     /// A reader for one response.
     pub const fn new(limits: Limits, mode: BodyMode) -> Reader {
+        let body = match mode {
+            BodyMode::Contiguous => Body::Keep,
+            BodyMode::Streaming => Body::Stream,
+        };
         Reader {
             decoder: Decoder::new(limits),
-            mode,
+            body,
             head: None,
+            head_kept: 0,
             kept: 0,
             raw: 0,
             filled: 0,
             offered: 0,
             eof: false,
             complete: false,
+            delivered: false,
         }
     }
 
     /// Forgets everything, ready for the next response.
     pub fn reset(&mut self) {
-        *self = Reader::new(self.decoder.limits(), self.mode);
-    }
-
-    /// The body mode chosen at construction.
-    pub fn mode(&self) -> BodyMode {
-        self.mode
+        let mode = match self.body {
+            Body::Keep => BodyMode::Contiguous,
+            Body::Stream | Body::Discard => BodyMode::Streaming,
+        };
+        *self = Reader::new(self.decoder.limits(), mode);
     }
 
     /// The room to read into, after reclaiming what earlier pieces and framing used.
     pub fn spare<'b>(&mut self, buf: &'b mut [u8]) -> Result<&'b mut [u8], ReadError> {
         self.check_buffer(buf)?;
         if self.raw > self.kept {
-            buf.copy_within(self.raw..self.filled, self.kept);
+            move_within(buf, self.raw..self.filled, self.kept);
             self.filled -= self.raw - self.kept;
             self.raw = self.kept;
         }
         let spare = buf.get_mut(self.filled..).unwrap_or_default();
         if spare.is_empty() && !self.complete {
-            return Err(ReadError::BufferTooSmall { required: self.required() });
+            let required = self.required().unwrap_or(self.filled.saturating_add(1));
+            return Err(ReadError::BufferTooSmall(BufferTooSmall { required }));
         }
         self.offered = spare.len();
         Ok(spare)
@@ -167,14 +216,19 @@ impl Reader {
     pub fn poll<'b>(&mut self, buf: &'b mut [u8]) -> Result<Progress<'b>, ReadError> {
         Ok(match self.advance(buf)? {
             Advance::NeedMore => Progress::NeedMore,
-            Advance::Head(head) => Progress::Head(head),
+            Advance::Head(head) => {
+                self.check_fit(buf.len())?;
+                Progress::Head(head)
+            }
             Advance::Piece(range) => Progress::Piece(buf.get(range).unwrap_or_default()),
             Advance::Complete => Progress::Complete,
         })
     }
 
     /// [`Reader::poll`] with the piece as a range of `buf`, so a caller can keep
-    /// polling in a loop without holding a borrow of `buf`.
+    /// polling in a loop without holding a borrow of `buf`. The fit of a
+    /// contiguous body is not checked at the head: the caller decides what to do
+    /// with the body first ([`Reader::set_body`]).
     pub(crate) fn advance(&mut self, buf: &mut [u8]) -> Result<Advance, ReadError> {
         if self.complete {
             return Ok(Advance::Complete);
@@ -191,28 +245,66 @@ impl Reader {
                     self.complete = true;
                     return Ok(Advance::Complete);
                 }
-                Decoded::Head(head) => {
-                    let head = self.keep_head(buf, start, head);
-                    if let (BodyMode::Contiguous, Framing::ContentLength(n)) = (self.mode, head.framing) {
-                        let required = usize::try_from(n).ok().and_then(|n| n.checked_add(self.kept));
-                        if required.is_none_or(|r| r > buf.len()) {
-                            return Err(ReadError::BufferTooSmall { required });
-                        }
-                    }
-                    return Ok(Advance::Head(head));
-                }
+                Decoded::Head(head) => return Ok(Advance::Head(self.keep_head(buf, start, head))),
                 Decoded::Body(piece) => {
-                    let len = piece.len();
-                    let from = self.raw - len;
-                    match self.mode {
-                        BodyMode::Streaming => return Ok(Advance::Piece(from..self.raw)),
-                        BodyMode::Contiguous => {
-                            buf.copy_within(from..self.raw, self.kept);
+                    let piece = self.raw - piece.len()..self.raw;
+                    match self.body {
+                        Body::Stream => {
+                            self.delivered = true;
+                            return Ok(Advance::Piece(piece));
+                        }
+                        Body::Keep => {
+                            let len = piece.len();
+                            move_within(buf, piece, self.kept);
                             self.kept += len;
                         }
+                        Body::Discard => {}
                     }
                 }
             }
+        }
+    }
+
+    /// Decides what happens to the body, once the head is in (before any body
+    /// byte was decoded); a contiguous body whose Content-Length cannot fit in
+    /// `buf_len` bytes is refused at once.
+    pub(crate) fn set_body(&mut self, body: Body, buf_len: usize) -> Result<(), ReadError> {
+        self.body = body;
+        self.check_fit(buf_len)
+    }
+
+    /// Lowers the body limit (for a token, which is short).
+    pub(crate) fn limit_body(&mut self, max_body_len: u64) {
+        self.decoder.limit_body(max_body_len);
+    }
+
+    /// True once a piece of the body was handed out.
+    pub(crate) fn delivered(&self) -> bool {
+        self.delivered
+    }
+
+    /// The range of the body in the buffer (contiguous mode).
+    pub(crate) fn body_range(&self) -> Range<usize> {
+        self.head_kept..self.kept
+    }
+
+    /// The head, once it is in.
+    pub(crate) fn head(&self) -> Option<ResponseHead> {
+        self.head
+    }
+
+    /// Zeroes every received byte behind the head (the body, and the framing
+    /// and copies left behind by de-chunking): for a token's response.
+    pub(crate) fn wipe_body(&self, buf: &mut [u8]) {
+        if let Some(received) = buf.get_mut(self.head_kept..self.filled) {
+            zeroize::Zeroize::zeroize(received);
+        }
+    }
+
+    fn check_fit(&self, buf_len: usize) -> Result<(), ReadError> {
+        match self.required() {
+            Some(required) if required > buf_len => Err(ReadError::BufferTooSmall(BufferTooSmall { required })),
+            _ => Ok(()),
         }
     }
 
@@ -223,21 +315,32 @@ impl Reader {
         }
     }
 
-    /// Moves a just-decoded head to `kept` and records it with buffer offsets.
+    /// Compacts a just-decoded head to its reason phrase and Content-Type at
+    /// `kept`, and records it with buffer offsets.
     fn keep_head(&mut self, buf: &mut [u8], input_start: usize, head: ResponseHead) -> ResponseHead {
-        let from = self.raw - head.len;
-        buf.copy_within(from..self.raw, self.kept);
-        let head = head.moved(from - input_start, self.kept);
-        self.kept += head.len;
+        // The reason phrase comes before the Content-Type in the head, and both
+        // after `kept`: moving them in order never overwrites a source.
+        let mut keep = |span: Span| {
+            let from = input_start + span.start..input_start + span.end;
+            let at = self.kept;
+            self.kept += from.len();
+            move_within(buf, from, at);
+            Span { start: at, end: self.kept }
+        };
+        let reason = keep(head.reason);
+        let content_type = head.content_type.map(&mut keep);
+        let head = ResponseHead { reason, content_type, ..head };
+        self.head_kept = self.kept;
         self.head = Some(head);
         head
     }
 
+    /// The buffer size a contiguous body with a Content-Length needs.
     fn required(&self) -> Option<usize> {
         let head = self.head?;
-        match self.mode {
-            BodyMode::Contiguous => usize::try_from(head.content_length()?).ok()?.checked_add(head.len),
-            BodyMode::Streaming => None,
+        match self.body {
+            Body::Keep => usize::try_from(head.content_length()?).ok()?.checked_add(self.head_kept),
+            Body::Stream | Body::Discard => None,
         }
     }
 
@@ -245,8 +348,16 @@ impl Reader {
     /// [`Progress::Complete`] (and always empty in streaming mode).
     pub fn response<'b>(&self, buf: &'b [u8]) -> Option<Response<'b>> {
         let head = self.head?;
-        let body = buf.get(head.len..self.kept).unwrap_or_default();
-        Some(Response { head, head_bytes: buf.get(..head.len).unwrap_or_default(), body, complete: self.complete })
+        let body = match self.body {
+            Body::Keep => buf.get(self.body_range()).unwrap_or_default(),
+            Body::Stream | Body::Discard => &[],
+        };
+        Some(Response {
+            head,
+            head_bytes: buf.get(..self.head_kept).unwrap_or_default(),
+            body,
+            complete: self.complete,
+        })
     }
 
     /// True once the whole response was decoded.
@@ -264,7 +375,19 @@ impl Reader {
     }
 }
 
+/// Moves `buf[from]` to start at `to` (a no-op if either range is out of bounds,
+/// which the reader's bookkeeping rules out).
+fn move_within(buf: &mut [u8], from: Range<usize>, to: usize) {
+    let fits = from.start <= from.end && from.end <= buf.len() && to <= buf.len() - (from.end - from.start);
+    if fits && from.start != to {
+        buf.copy_within(from, to);
+    }
+}
+
 /// A view of a received response, borrowing the receive buffer.
+///
+/// `Debug` (and defmt) show the head and the body's length, never the body: it
+/// may be a secret (a token, credentials).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Response<'b> {
     head: ResponseHead,
@@ -299,7 +422,7 @@ impl<'b> Response<'b> {
         self.head.keep_alive
     }
 
-    /// Everything the head says.
+    /// Everything the head says; its spans index the receive buffer.
     pub fn head(&self) -> &ResponseHead {
         &self.head
     }
@@ -321,8 +444,6 @@ impl<'b> Response<'b> {
 }
 
 impl fmt::Debug for Response<'_> {
-    /// Shows the head and the body's length, never the body: it may be a secret
-    /// (a token, credentials).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
             .field("status", &self.head.status)
@@ -335,9 +456,25 @@ impl fmt::Debug for Response<'_> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Response<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Response {{ status: {=u16}, token_ttl: {}, keep_alive: {=bool}, body_len: {=usize}, complete: {=bool} }}",
+            self.head.status,
+            self.head.token_ttl,
+            self.head.keep_alive,
+            self.body.len(),
+            self.complete
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate std;
 
     #[test]
     fn misuse_is_an_error_not_a_panic() {
@@ -358,5 +495,29 @@ mod tests {
         assert_eq!(reader.poll(&mut buf), Err(eof), "poisoned");
         reader.reset();
         assert_eq!(reader.poll(&mut buf), Ok(Progress::NeedMore));
+    }
+
+    #[test]
+    fn the_head_is_compacted_to_reason_and_content_type() {
+        let wire =
+            b"HTTP/1.1 404 Not Found\r\nServer: EC2ws\r\nContent-Type: text/html\r\nContent-Length: 4\r\n\r\ngone";
+        let mut buf = [0u8; 128];
+        let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
+        reader.spare(&mut buf).unwrap()[..wire.len()].copy_from_slice(wire);
+        reader.received(wire.len()).unwrap();
+        assert!(matches!(reader.poll(&mut buf), Ok(Progress::Head(h)) if h.len == wire.len() - 4));
+        assert_eq!(reader.poll(&mut buf), Ok(Progress::Complete));
+        let response = reader.response(&buf).unwrap();
+        assert_eq!(
+            (response.reason(), response.content_type(), response.body()),
+            ("Not Found", Some(&b"text/html"[..]), &b"gone"[..])
+        );
+        assert_eq!(&buf[..22], b"Not Foundtext/htmlgone", "18 bytes of head kept, not 86");
+    }
+
+    #[test]
+    fn bodies_never_reach_debug() {
+        let shown = std::format!("{:?}", Progress::Piece(b"wJalrXUtnFEMI/K7MDENG"));
+        assert_eq!(shown, "Piece(<21 bytes>)");
     }
 }

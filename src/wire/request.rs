@@ -13,6 +13,7 @@
 
 use core::fmt::{self, Write as _};
 
+use crate::buffer::BufferTooSmall;
 use crate::endpoint::{Endpoint, MAX_HOST_NAME_LEN};
 use crate::path::{self, MAX_PATH_LEN, PathError};
 use crate::token::{MAX_TOKEN_LEN, Token, TokenTtl};
@@ -25,14 +26,14 @@ pub const MAX_USER_AGENT_LEN: usize = 128;
 
 /// Bytes needed for the largest request whose path is at most `max_path_len`
 /// bytes, with the longest host, token and user agent: size transmit buffers with it.
+/// Saturates at `usize::MAX` (no path is that long: [`MAX_PATH_LEN`] bounds them all).
 pub const fn max_request_len(max_path_len: usize) -> usize {
     const fn max(a: usize, b: usize) -> usize {
         if a > b { a } else { b }
     }
     let host = "Host: ".len() + MAX_HOST_NAME_LEN + ":65535".len() + 2;
     let user_agent = "User-Agent: ".len() + MAX_USER_AGENT_LEN + 2;
-    let get = "GET ".len()
-        + max_path_len
+    let get_fixed = "GET ".len()
         + " HTTP/1.1\r\n".len()
         + host
         + user_agent
@@ -40,6 +41,7 @@ pub const fn max_request_len(max_path_len: usize) -> usize {
         + MAX_TOKEN_LEN
         + 2
         + 2;
+    let get = max_path_len.saturating_add(get_fixed);
     let put = "PUT /latest/api/token HTTP/1.1\r\n".len()
         + host
         + user_agent
@@ -76,11 +78,9 @@ pub enum Request<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum EncodeError {
-    /// The buffer holds fewer than `required` bytes; nothing useful was written.
-    BufferTooSmall {
-        /// Bytes the request needs.
-        required: usize,
-    },
+    /// The buffer is smaller than the request (`required` is exact); nothing
+    /// useful was written.
+    BufferTooSmall(BufferTooSmall),
     /// The path is not valid.
     Path(PathError),
     /// The user agent is empty, longer than [`MAX_USER_AGENT_LEN`], starts or ends
@@ -91,9 +91,7 @@ pub enum EncodeError {
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EncodeError::BufferTooSmall { required } => {
-                write!(f, "request buffer too small: {required} bytes needed")
-            }
+            EncodeError::BufferTooSmall(e) => write!(f, "request {e}"),
             EncodeError::Path(e) => e.fmt(f),
             EncodeError::InvalidUserAgent => f.write_str("user agent is not a valid header value"),
         }
@@ -144,7 +142,7 @@ impl Request<'_> {
         out.put(b"\r\n");
         match out.len <= out.buf.len() {
             true => Ok(out.len),
-            false => Err(EncodeError::BufferTooSmall { required: out.len }),
+            false => Err(EncodeError::BufferTooSmall(BufferTooSmall { required: out.len })),
         }
     }
 }
@@ -168,10 +166,11 @@ struct Writer<'b> {
 
 impl Writer<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        if let Some(dst) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
             dst.copy_from_slice(bytes);
         }
-        self.len += bytes.len();
+        self.len = end;
     }
 }
 
@@ -232,7 +231,7 @@ mod tests {
         for len in 0..full {
             assert_eq!(
                 get.encode(&Endpoint::IPV4, None, &mut buf[..len]),
-                Err(EncodeError::BufferTooSmall { required: full })
+                Err(EncodeError::BufferTooSmall(BufferTooSmall { required: full }))
             );
         }
         assert_eq!(get.encode(&Endpoint::IPV4, None, &mut buf[..full]), Ok(full));
@@ -251,6 +250,14 @@ mod tests {
                 "{agent:?}"
             );
         }
+    }
+
+    #[test]
+    fn max_request_len_saturates_instead_of_overflowing() {
+        assert_eq!(max_request_len(usize::MAX), usize::MAX);
+        assert_eq!(max_request_len(usize::MAX - 10), usize::MAX);
+        assert!(max_request_len(0) < max_request_len(1));
+        const { assert!(max_request_len(usize::MAX / 2) > usize::MAX / 2) };
     }
 
     #[test]

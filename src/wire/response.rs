@@ -206,8 +206,8 @@ pub struct ResponseHead {
     pub keep_alive: bool,
     /// How the body is delimited.
     pub framing: Framing,
-    /// Bytes of this head (without skipped 1xx responses before it): it ends
-    /// where the consumed count of the call that returned it ends.
+    /// Bytes of this head on the wire (without skipped 1xx responses before
+    /// it): it ends where the consumed count of the call that returned it ends.
     pub len: usize,
 }
 
@@ -231,7 +231,9 @@ impl ResponseHead {
 }
 
 /// One step of decoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Debug` (and defmt) show a body piece's length, never its bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Decoded<'i> {
     /// Everything given was examined: call again with more bytes (or with `eof`).
     NeedMore,
@@ -241,6 +243,29 @@ pub enum Decoded<'i> {
     Body(&'i [u8]),
     /// The response is complete; bytes after it are not consumed.
     End,
+}
+
+impl fmt::Debug for Decoded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decoded::NeedMore => f.write_str("NeedMore"),
+            Decoded::Head(head) => f.debug_tuple("Head").field(head).finish(),
+            Decoded::Body(piece) => write!(f, "Body(<{} bytes>)", piece.len()),
+            Decoded::End => f.write_str("End"),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Decoded<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Decoded::NeedMore => defmt::write!(f, "NeedMore"),
+            Decoded::Head(head) => defmt::write!(f, "Head({})", head),
+            Decoded::Body(piece) => defmt::write!(f, "Body(<{=usize} bytes>)", piece.len()),
+            Decoded::End => defmt::write!(f, "End"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +321,12 @@ impl Decoder {
         self.limits
     }
 
+    /// Lowers the body limit for the rest of this response (a raise is ignored).
+    /// A body framed by Content-Length was already checked against the old limit.
+    pub(crate) fn limit_body(&mut self, max_body_len: u64) {
+        self.limits.max_body_len = self.limits.max_body_len.min(max_body_len);
+    }
+
     /// True once [`Decoded::End`] was returned.
     pub fn is_done(&self) -> bool {
         self.state == State::Done
@@ -331,7 +362,7 @@ impl Decoder {
                     return Ok((0, Decoded::End));
                 }
                 // Deliver up to the limit, then refuse: the same bytes whatever the split.
-                let room = usize::try_from(limit - *received).unwrap_or(usize::MAX);
+                let room = usize::try_from(limit.saturating_sub(*received)).unwrap_or(usize::MAX);
                 if !input.is_empty() && room == 0 {
                     return Err(DecodeError::BodyTooLarge);
                 }
@@ -340,7 +371,7 @@ impl Decoder {
                 body_piece(input, 0, n, eof)
             }
             State::Chunked { chunked, received } => {
-                let (skip, step) = chunked.advance(input, limit - *received, self.limits.max_head_len)?;
+                let (skip, step) = chunked.advance(input, limit.saturating_sub(*received), self.limits.max_head_len)?;
                 match step {
                     chunked::Step::Data { len } => {
                         *received += len as u64;

@@ -5,9 +5,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use imds::client::TransportError;
+use imds::BodyMode;
+use imds::driver::TransportError;
 use imds::driver::{Clock, Transport};
-use imds::wire::BodyMode;
 use imds::{Client, Config, Endpoint, Instant};
 
 /// What the server does with one request.
@@ -55,6 +55,8 @@ pub struct Sim {
     pub blackhole: Rc<Cell<u32>>,
     /// Bytes of response handed out per read.
     pub read_size: usize,
+    /// Milliseconds the server thinks before each answer.
+    pub think_ms: u64,
 }
 
 pub struct SimClock(Rc<Cell<u64>>);
@@ -75,6 +77,7 @@ pub struct SimTransport {
     refuse: Rc<Cell<u32>>,
     blackhole: Rc<Cell<u32>>,
     read_size: usize,
+    think_ms: u64,
     connected: bool,
     pending: Option<Reply>,
     sent: usize,
@@ -100,6 +103,7 @@ impl Transport for SimTransport {
 
     fn write_all(&mut self, bytes: &[u8], _timeout: Duration) -> Result<(), TransportError> {
         assert!(self.connected, "write without a connection");
+        self.now.set(self.now.get() + self.think_ms);
         let mut headers = [httparse::EMPTY_HEADER; 16];
         let mut request = httparse::Request::new(&mut headers);
         assert_eq!(request.parse(bytes), Ok(httparse::Status::Complete(bytes.len())), "one whole request");
@@ -168,6 +172,7 @@ impl Sim {
             refuse: Rc::default(),
             blackhole: Rc::default(),
             read_size: usize::MAX,
+            think_ms: 0,
         }
     }
 
@@ -179,6 +184,7 @@ impl Sim {
             refuse: self.refuse.clone(),
             blackhole: self.blackhole.clone(),
             read_size: self.read_size,
+            think_ms: self.think_ms,
             connected: false,
             pending: None,
             sent: 0,
@@ -239,13 +245,20 @@ pub fn get(
 }
 
 pub fn new_client(config: Config) -> Client {
-    Client::new(Config { endpoint: Endpoint::parse("http://127.0.0.1:1338").unwrap(), ..config }, 42)
+    Client::new(
+        {
+            let mut c = config;
+            c.endpoint = Endpoint::parse("http://127.0.0.1:1338").unwrap();
+            c
+        },
+        42,
+    )
 }
 
 /// A response like real IMDS sends: Connection: close, Content-Length, and the
 /// TTL header when given.
 pub fn response(status: u16, body: &str, ttl: Option<u32>) -> Reply {
-    let reason = imds::client::reason_phrase(status);
+    let reason = imds::reason_phrase(status);
     let ttl = ttl.map(|t| format!("X-Aws-Ec2-Metadata-Token-Ttl-Seconds: {t}\r\n")).unwrap_or_default();
     Reply::Bytes(
         format!(
@@ -254,4 +267,11 @@ pub fn response(status: u16, body: &str, ttl: Option<u32>) -> Reply {
         )
         .into_bytes(),
     )
+}
+
+/// [`Config::DEFAULT`] with `edit` applied.
+pub fn config(edit: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config::DEFAULT;
+    edit(&mut config);
+    config
 }

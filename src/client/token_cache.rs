@@ -1,0 +1,197 @@
+//! The token between operations: cached with its expiry and refresh times, or
+//! the IMDSv1 fallback with its re-probe time. All of the expiry arithmetic.
+//!
+//! | state | next operation |
+//! |---|---|
+//! | no token | fetch one |
+//! | token, before `refresh_at` | use it |
+//! | token, from `refresh_at` to `expires_at` | refresh it; if that fails, keep using it |
+//! | token, from `expires_at` | fetch one |
+//! | IMDSv1, before `reprobe_at` | no token |
+//! | IMDSv1, from `reprobe_at` | fetch one (probe IMDSv2 again) |
+
+use core::time::Duration;
+
+use crate::time::Instant;
+use crate::token::{Token, TokenError};
+
+/// What the next operation starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// A fresh token: straight to the `GET`.
+    UseToken,
+    /// A token still valid but due: fetch a new one, keep this one if that fails.
+    Refresh,
+    /// No usable token: fetch one.
+    Fetch,
+    /// IMDSv1 until the re-probe time.
+    V1,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cached {
+    token: Token,
+    expires_at: Instant,
+    refresh_at: Instant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Empty,
+    Token(Cached),
+    V1 { reprobe_at: Instant },
+}
+
+/// The session's token, or its absence. A replaced or dropped token is zeroed
+/// ([`Token`]'s own `Drop`, and [`Token`] overwritten in place on refresh).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TokenCache {
+    state: State,
+}
+
+impl TokenCache {
+    pub(crate) const fn new() -> TokenCache {
+        TokenCache { state: State::Empty }
+    }
+
+    pub(crate) fn plan(&self, now: Instant) -> Plan {
+        match &self.state {
+            State::Token(cached) if now < cached.refresh_at => Plan::UseToken,
+            State::Token(cached) if now < cached.expires_at => Plan::Refresh,
+            State::V1 { reprobe_at } if now < *reprobe_at => Plan::V1,
+            _ => Plan::Fetch,
+        }
+    }
+
+    /// The cached token, valid or not (what a `GET` planned with it sends).
+    pub(crate) fn token(&self) -> Option<&Token> {
+        match &self.state {
+            State::Token(cached) => Some(&cached.token),
+            _ => None,
+        }
+    }
+
+    /// True while a cached token has not expired.
+    pub(crate) fn is_valid(&self, now: Instant) -> bool {
+        matches!(&self.state, State::Token(cached) if now < cached.expires_at)
+    }
+
+    /// How long the cached token stays valid.
+    pub(crate) fn ttl(&self, now: Instant) -> Option<Duration> {
+        match &self.state {
+            State::Token(cached) => Some(cached.expires_at.saturating_duration_since(now)),
+            _ => None,
+        }
+    }
+
+    /// True after a fallback to IMDSv1, until a token is fetched again.
+    pub(crate) fn is_v1(&self) -> bool {
+        matches!(self.state, State::V1 { .. })
+    }
+
+    /// Validates `body` and caches it as the token, in place: it expires `ttl`
+    /// after `sent_at` (when its request was sent) and is due for refresh
+    /// `margin` before that, never more than half its lifetime early.
+    pub(crate) fn store(
+        &mut self,
+        body: &[u8],
+        sent_at: Instant,
+        ttl: Duration,
+        margin: Duration,
+    ) -> Result<(), TokenError> {
+        let expires_at = sent_at.saturating_add(ttl);
+        let refresh_at = expires_at.saturating_sub(margin.min(ttl / 2));
+        match &mut self.state {
+            State::Token(cached) => {
+                cached.token.assign(body)?;
+                cached.expires_at = expires_at;
+                cached.refresh_at = refresh_at;
+            }
+            state => *state = State::Token(Cached { token: Token::new(body)?, expires_at, refresh_at }),
+        }
+        Ok(())
+    }
+
+    /// A refresh failed while the token is still valid: keep it, and try again
+    /// when half of its remaining life is gone (at least a second later).
+    pub(crate) fn refresh_failed(&mut self, now: Instant) {
+        if let State::Token(cached) = &mut self.state {
+            let left = cached.expires_at.saturating_duration_since(now);
+            cached.refresh_at = now.saturating_add((left / 2).max(Duration::from_secs(1))).min(cached.expires_at);
+        }
+    }
+
+    /// Go without a token until `now + reprobe` (the token is dropped, zeroed).
+    pub(crate) fn fall_back(&mut self, now: Instant, reprobe: Duration) {
+        self.state = State::V1 { reprobe_at: now.saturating_add(reprobe) };
+    }
+
+    /// Forget the token, or the fallback (zeroing the token).
+    pub(crate) fn clear(&mut self) {
+        self.state = State::Empty;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: u64) -> Instant {
+        Instant::from_millis(s * 1000)
+    }
+
+    #[test]
+    fn plans_follow_the_clock() {
+        let mut cache = TokenCache::new();
+        assert_eq!(cache.plan(at(0)), Plan::Fetch);
+        cache.store(b"tokenA", at(10), Duration::from_secs(21600), Duration::from_secs(120)).unwrap();
+        // Expires at 21610 s, due for refresh 120 s before.
+        for (s, plan) in [
+            (10, Plan::UseToken),
+            (21489, Plan::UseToken),
+            (21490, Plan::Refresh),
+            (21609, Plan::Refresh),
+            (21610, Plan::Fetch),
+        ] {
+            assert_eq!(cache.plan(at(s)), plan, "at {s} s");
+        }
+        assert_eq!(cache.ttl(at(21600)), Some(Duration::from_secs(10)));
+        assert_eq!((cache.is_valid(at(21609)), cache.is_valid(at(21610))), (true, false));
+    }
+
+    #[test]
+    fn refresh_margin_is_at_most_half_the_lifetime() {
+        let mut cache = TokenCache::new();
+        cache.store(b"t", at(0), Duration::from_secs(60), Duration::from_secs(120)).unwrap();
+        assert_eq!(
+            (cache.plan(at(29)), cache.plan(at(30)), cache.plan(at(60))),
+            (Plan::UseToken, Plan::Refresh, Plan::Fetch)
+        );
+    }
+
+    #[test]
+    fn a_failed_refresh_halves_the_time_to_the_next_try() {
+        let mut cache = TokenCache::new();
+        cache.store(b"t", at(0), Duration::from_secs(1000), Duration::from_secs(120)).unwrap();
+        cache.refresh_failed(at(900));
+        assert_eq!((cache.plan(at(949)), cache.plan(at(950))), (Plan::UseToken, Plan::Refresh));
+        cache.refresh_failed(at(999));
+        assert_eq!((cache.plan(at(999)), cache.plan(at(1000))), (Plan::UseToken, Plan::Fetch), "never past expiry");
+    }
+
+    #[test]
+    fn fallback_lasts_until_the_reprobe_and_a_bad_token_changes_nothing() {
+        let mut cache = TokenCache::new();
+        cache.fall_back(at(0), Duration::from_secs(300));
+        assert!(cache.is_v1());
+        assert_eq!((cache.plan(at(299)), cache.plan(at(300))), (Plan::V1, Plan::Fetch));
+        assert!(cache.store(b"bad token", at(300), Duration::from_secs(60), Duration::ZERO).is_err());
+        assert!(cache.is_v1(), "unchanged by a refused token");
+        cache.store(b"good", at(300), Duration::from_secs(60), Duration::ZERO).unwrap();
+        assert_eq!((cache.is_v1(), cache.token().map(Token::as_bytes)), (false, Some(&b"good"[..])));
+        assert!(cache.store(b"bad token", at(301), Duration::from_secs(60), Duration::ZERO).is_err());
+        assert_eq!(cache.token().map(Token::as_bytes), Some(&b"good"[..]), "kept when the new one is refused");
+        cache.clear();
+        assert_eq!((cache.token(), cache.plan(at(301))), (None, Plan::Fetch));
+    }
+}

@@ -1,0 +1,59 @@
+//! Every public value that can hold body bytes (or a token), built with a
+//! secret inside, for the redaction tests (`Debug` and defmt).
+
+use imds::parse::{Entry, Listing};
+use imds::wire::{Decoded, Decoder, Limits, Progress, Reader, Request, Response};
+use imds::{Action, Answer, BodyMode, Token, Visit};
+
+/// A secret access key, also valid as a token and as a listing entry.
+pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY";
+
+/// A credentials document holding [`SECRET`], one entry per line.
+pub fn body() -> Vec<u8> {
+    format!("{{\n\"SecretAccessKey\":\"{SECRET}\"\n}}").into_bytes()
+}
+
+/// The values; `rx` receives a whole response whose body is `body`.
+pub struct Samples<'a> {
+    pub progress: Progress<'a>,
+    pub decoded: Decoded<'a>,
+    pub response: Response<'a>,
+    pub listing: Listing<'a>,
+    pub entry: Entry<'a>,
+    pub answer: Answer<'a>,
+    pub action: Action<'a>,
+    pub visit: Visit<'a, 'a>,
+    pub token: Token,
+    pub request: Request<'a>,
+}
+
+pub fn with_samples(body: &[u8], token: &Token, check: impl FnOnce(&Samples<'_>)) {
+    let wire = [format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes(), body].concat();
+    let mut rx = vec![0u8; wire.len() + 64];
+    let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
+    reader.spare(&mut rx).unwrap()[..wire.len()].copy_from_slice(&wire);
+    reader.received(wire.len()).unwrap();
+    while reader.poll(&mut rx).unwrap() != Progress::Complete {}
+    let response = reader.response(&rx).unwrap();
+    assert_eq!(response.body(), body);
+    let mut decoder = Decoder::new(Limits::DEFAULT);
+    let (consumed, _) = decoder.decode(&wire, true).unwrap();
+    let (_, decoded) = decoder.decode(&wire[consumed..], true).unwrap();
+    assert!(matches!(decoded, Decoded::Body(piece) if piece == body));
+    let listing = Listing::parse("/latest/meta-data/", body).unwrap();
+    let entry = listing.clone().nth(1).unwrap();
+    assert!(entry.raw().contains(SECRET));
+    let samples = Samples {
+        progress: Progress::Piece(body),
+        decoded,
+        response,
+        listing,
+        entry,
+        answer: Answer { status: 200, body, token_ttl: None },
+        action: Action::Piece(body),
+        visit: Visit::Leaf { path: "/latest/meta-data/iam/security-credentials/role", body },
+        token: token.clone(),
+        request: Request::Get { path: "/latest/meta-data/", token: Some(token) },
+    };
+    check(&samples);
+}
