@@ -6,6 +6,9 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use imds_emulator::{Emulator, Faults, Flood, Options};
 
 fn imds(args: &[&str]) -> Output {
     // Cargo builds examples before integration tests: target/<profile>/examples/imds.
@@ -80,6 +83,13 @@ fn usage_errors_exit_2_before_anything_is_sent() {
         &["get"],
         &["fetch", "/"],
         &[],
+        &["--endpoint", "https://127.0.0.1:9", "get", "/latest/meta-data/ami-id"],
+        &["--endpoint", "HTTPS://127.0.0.1:9", "walk"],
+        &["--emulator", "--endpoint", "http://127.0.0.1:9", "get", "/latest/meta-data/ami-id"],
+        &["--endpoint", "http://127.0.0.1:9", "--emulator", "endpoint"],
+        &["--endpoint", "http://0x7f.1:9", "get", "/"],
+        &["--max-nodes", "many", "walk"],
+        &["--deadline-ms", "-1", "walk"],
     ] {
         let out = imds(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -90,8 +100,9 @@ fn usage_errors_exit_2_before_anything_is_sent() {
 
 #[test]
 fn endpoint_prints_the_resolved_url() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["endpoint"], "http://169.254.169.254\n"),
+        (&["--endpoint", "https://127.0.0.1:8443", "endpoint"], "https://127.0.0.1:8443\n"),
         (&["--ipv6", "endpoint"], "http://[fd00:ec2::254]\n"),
         (&["--endpoint", "http://127.0.0.1:1338/", "endpoint"], "http://127.0.0.1:1338\n"),
         (&["--endpoint", "HTTP://[::1]:80", "endpoint"], "http://[::1]\n"),
@@ -121,4 +132,69 @@ fn options_reach_the_session() {
     ]);
     assert_eq!((out.status.code(), &out.stdout[..]), (Some(0), &b"eu-west-1"[..]), "{}", stderr(&out));
     assert!(stderr(&out).starts_with("imds: 2 requests in "), "{}", stderr(&out));
+}
+
+#[test]
+fn help_is_the_usage_on_stdout() {
+    for flag in ["--help", "-h"] {
+        let out = imds(&[flag]);
+        assert_eq!(out.status.code(), Some(0));
+        let usage = String::from_utf8(out.stdout).unwrap();
+        assert!(usage.starts_with("usage: imds") && usage.contains("--max-nodes"), "{usage}");
+        assert!(out.stderr.is_empty());
+    }
+}
+
+/// An emulator serving a hostile tree: `dirs` directories of `leaves` leaves.
+fn flooded(dirs: u32, leaves: u32, leaf_bytes: usize, delay: Duration) -> Emulator {
+    let flood = Some(Flood { dirs, leaves, leaf_bytes, gone: 1 });
+    let faults = Faults { flood, delay, ..Faults::default() };
+    Emulator::start(Options { faults, lifetime: Duration::from_secs(60), ..Options::default() }).unwrap()
+}
+
+#[test]
+fn a_walk_of_a_hostile_tree_stops_at_its_bounds_with_one_line() {
+    // 5,000 directories of 5,000 leaves: 25 million nodes.
+    let emulator = flooded(5000, 5000, 10, Duration::ZERO);
+    let url = emulator.url();
+    let started = Instant::now();
+    let out = imds(&["--endpoint", &url, "walk"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "imds: walk stopped at /latest/meta-data/: the tree has more than 4096 nodes (--max-nodes)\n"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(emulator.requests(), 2, "the token and the first listing");
+
+    // 60 KB leaves: the byte bound, with the JSON streamed up to it and left open.
+    let emulator = flooded(20, 20, 60_000, Duration::ZERO);
+    let out = imds(&["--endpoint", &emulator.url(), "--max-bytes", "1000000", "walk"]);
+    assert_eq!(out.status.code(), Some(1));
+    let line = stderr(&out);
+    assert!(line.ends_with("the bodies pass 1000000 bytes (--max-bytes)\n") && line.lines().count() == 1, "{line}");
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert!(json.starts_with("{\n  \"/latest/meta-data/d0/l0\": \"xxx"), "{}", &json[..40]);
+    assert_eq!(json.lines().count(), 1 + 16, "16 leaves of 60 KB streamed before the bound");
+    assert!(json.lines().all(|l| !l.contains("null")), "no 404 reached");
+    assert!(!json.ends_with("}\n"), "an unfinished walk is not a finished JSON object");
+
+    // A slow server: the deadline.
+    let emulator = flooded(3, 3, 10, Duration::from_millis(150));
+    let started = Instant::now();
+    let out = imds(&["--endpoint", &emulator.url(), "--deadline-ms", "500", "walk"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).ends_with("it took longer than 500 ms (--deadline-ms)\n"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn a_listed_path_that_is_gone_is_null() {
+    let emulator = flooded(1, 2, 3, Duration::ZERO);
+    // d0/ lists l0, l1 and g0, which answers 404.
+    let out = imds(&["--endpoint", &emulator.url(), "walk", "/latest/meta-data/d0/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected = "{\n  \"/latest/meta-data/d0/l0\": \"xxx\",\n  \"/latest/meta-data/d0/l1\": \"xxx\",\n  \
+                    \"/latest/meta-data/d0/g0\": null\n}\n";
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
 }

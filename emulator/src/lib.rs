@@ -48,6 +48,44 @@ pub struct Faults {
     pub reject_token: Option<u16>,
     /// Leave out `X-aws-ec2-metadata-token-ttl-seconds` (as moto does).
     pub omit_ttl_header: bool,
+    /// Serve a huge tree under `/latest/meta-data/` instead of the instance's.
+    pub flood: Option<Flood>,
+}
+
+/// A hostile tree: `/latest/meta-data/` lists `dirs` directories (`d0/`, `d1/`,
+/// ...), each listing `leaves` leaves (`l0`, `l1`, ...) of `leaf_bytes` bytes,
+/// and then `gone` more (`g0`, ...) that answer 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flood {
+    /// Directories under `/latest/meta-data/`.
+    pub dirs: u32,
+    /// Leaves in each directory.
+    pub leaves: u32,
+    /// Bytes of each leaf.
+    pub leaf_bytes: usize,
+    /// Leaves listed in each directory that answer 404.
+    pub gone: u32,
+}
+
+impl Flood {
+    /// The body at `path`, if the flooded tree has one.
+    fn body(&self, path: &str) -> Option<String> {
+        let rest = path.strip_prefix("/latest/meta-data/")?;
+        let names = |prefix: &str, n: u32, suffix: &str| {
+            (0..n).map(|i| format!("{prefix}{i}{suffix}")).collect::<Vec<_>>().join("\n")
+        };
+        if rest.is_empty() {
+            return Some(names("d", self.dirs, "/"));
+        }
+        let (dir, leaf) = rest.split_once('/')?;
+        let _: u32 = dir.strip_prefix('d')?.parse().ok().filter(|d| *d < self.dirs)?;
+        if leaf.is_empty() {
+            let listing = [names("l", self.leaves, ""), names("g", self.gone, "")];
+            return Some(listing.iter().filter(|l| !l.is_empty()).cloned().collect::<Vec<_>>().join("\n"));
+        }
+        let _: u32 = leaf.strip_prefix('l')?.parse().ok().filter(|l| *l < self.leaves)?;
+        Some("x".repeat(self.leaf_bytes))
+    }
 }
 
 /// How to run the emulator.
@@ -354,6 +392,7 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
     }
     let chunked = faults.chunked;
     let omit_ttl = faults.omit_ttl_header;
+    let flood = faults.flood;
     if path == "/latest/api/token" {
         if method != "PUT" {
             return split(plain(405, "Method Not Allowed", "", keep_alive));
@@ -403,12 +442,12 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
     };
     let ttl_header = remaining.filter(|_| !omit_ttl);
     let dir = if path.ends_with('/') { path.to_owned() } else { format!("{path}/") };
-    let body = match shared.tree.get(path) {
-        Some(value) => value.clone(),
-        None => match data::listing(&shared.tree, &dir) {
-            Some(listing) => listing,
-            None => return split(xhtml(404, "Not Found", keep_alive)),
-        },
+    let found = match flood {
+        Some(flood) => flood.body(path),
+        None => shared.tree.get(path).cloned().or_else(|| data::listing(&shared.tree, &dir)),
+    };
+    let Some(body) = found else {
+        return split(xhtml(404, "Not Found", keep_alive));
     };
     build(200, "OK", body.as_bytes(), ttl_header, keep_alive, chunked)
 }

@@ -20,7 +20,12 @@ fn main() {
             })
         };
         match arg.as_str() {
-            "--port" => options.port = u16::try_from(value("--port")).unwrap_or(0),
+            "--port" => {
+                options.port = u16::try_from(value("--port")).unwrap_or_else(|_| {
+                    eprintln!("--port must be 0 (any free port) to 65535");
+                    std::process::exit(2)
+                })
+            }
             "--lifetime" => options.lifetime = Duration::from_secs(value("--lifetime")),
             "--ipv6" => options.ip = IpAddr::V6(Ipv6Addr::LOCALHOST),
             "--keep-alive" => options.keep_alive = true,
