@@ -18,6 +18,7 @@ fn main() {
     println!("| `wire::ResponseHead` | {} |", size_of::<imds::wire::ResponseHead>());
     println!("| `Endpoint` | {} |", size_of::<imds::Endpoint>());
     println!("| `Token` | {} |", size_of::<imds::Token>());
+    println!("| `Walk` (without its pending-path buffer) | {} |", size_of::<imds::Walk<'static>>());
     println!("| `wire::MAX_REQUEST_LEN` (largest request) | {} |", imds::wire::MAX_REQUEST_LEN);
     println!("| `wire::max_request_len(64)` (paths up to 64 bytes) | {} |", imds::wire::max_request_len(64));
 }

@@ -44,3 +44,11 @@ write("session", "retries", bytes([2]) + b"\xff".join([b"HTTP/1.1 503 X\r\nConte
 write("session", "fallback", bytes([4]) + b"\xff".join([b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", listing, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"]))
 write("session", "garbage", bytes([3]) + b"\xff".join([b"SSH-2.0", b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\nshort"]))
 print("seeds written")
+
+# walk: flags, then the answers to the GETs in turn (0xFF between them).
+walk = lambda flags, *bodies: bytes([flags]) + b"\xff".join(bodies)
+write("walk", "tree", walk(0, b"ami-id\niam/\npublic-keys/", b"ami-0a", b"info\ngone", b"{}", b"!", b"0=key", b"openssh-key", b"ssh-ed25519 AAAA"))
+write("walk", "latest-chunked", walk(3, b"dynamic\nmeta-data\nuser-data", b"instance-identity/", b"document", b"{}", b"x\ny/", b"1", b"#", b"z", b"#!/bin/sh"))
+write("walk", "deep", walk(0, *[b"d/"] * 8))
+write("walk", "wide", walk(8, b"\n".join(b"e%d/" % i for i in range(60))))
+write("walk", "bad-listing", walk(0, b"a\n\nb"))

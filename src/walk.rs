@@ -1,19 +1,4 @@
-//! A bounded walk of the metadata tree from any root: one `GET` per node (plus
-//! the token), following directories, public keys and the directories some
-//! listings name without a slash ([`parse::Listing`](crate::parse::Listing) knows
-//! which). No allocation: the paths still to visit live in a buffer you give,
-//! as a stack, so the walk goes depth first in listing order.
-//!
-//! Sans-IO like the [`Client`] it drives: [`Walk::start_next`] starts the next
-//! node's `GET` on the client; you run that operation to its end (say with
-//! [`driver::run`](crate::driver::run)); [`Walk::visit`] takes its outcome and
-//! says what was visited. [`driver::walk`](crate::driver::walk) is that loop.
-//!
-//! Every bound ends the walk with a [`WalkError`] naming it, never with a silent
-//! truncation: depth, nodes (counted as soon as a listing names them, so a walk
-//! that would pass the bound stops before spending requests), body bytes, time,
-//! and the room for pending paths (each takes its length plus one byte). A 404
-//! inside a walk (a listed path that is gone) is a [`Visit::Missing`], not an error.
+//! The bounded walk of the metadata tree: [`Walk`].
 
 use core::fmt;
 use core::time::Duration;
@@ -223,7 +208,22 @@ impl Pending<'_> {
     }
 }
 
-/// A walk in progress; see the [module docs](self).
+/// A bounded walk of the metadata tree from any root: one `GET` per node (plus
+/// the token), following directories, public keys and the directories some
+/// listings name without a slash ([`parse::Listing`](crate::parse::Listing) knows
+/// which). No allocation: the paths still to visit live in a buffer you give,
+/// as a stack, so the walk goes depth first in listing order.
+///
+/// Sans-IO like the [`Client`] it drives: [`Walk::start_next`] starts the next
+/// node's `GET` on the client; you run that operation to its end (say with
+/// [`driver::run`](crate::driver::run)); [`Walk::visit`] takes its outcome and
+/// says what was visited. [`driver::walk`](crate::driver::walk) is that loop.
+///
+/// Every bound ends the walk with a [`WalkError`] naming it, never with a silent
+/// truncation: depth, nodes (counted as soon as a listing names them, so a walk
+/// that would pass the bound stops before spending requests), body bytes, time,
+/// and the room for pending paths (each takes its length plus one byte). A 404
+/// inside a walk (a listed path that is gone) is a [`Visit::Missing`], not an error.
 pub struct Walk<'p> {
     pending: Pending<'p>,
     current: heapless::String<MAX_PATH_LEN>,

@@ -49,3 +49,8 @@ fn request_corpus() {
 fn session_corpus() {
     replay("session", checks::session);
 }
+
+#[test]
+fn walk_corpus() {
+    replay("walk", checks::walk);
+}

@@ -450,3 +450,88 @@ pub fn session(data: &[u8]) {
         };
     }
 }
+
+/// Fuzz input: a byte of flags (buffer sizes, the root), then the bodies of the
+/// server's answers separated by 0xFF; an answer whose body starts with `!` is
+/// a 404, with `#` a 503, and anything else a 200 framed by Content-Length
+/// (chunked when a flag says so). A walk under tiny limits must end, Ok or with
+/// a typed error, within every bound, visiting only valid paths under its root.
+pub fn walk(data: &[u8]) {
+    use imds::driver::{ManualClock, MemoryTransport};
+    use imds::{Client, Instant, Visit, Walk, WalkError, WalkLimits};
+    use std::ops::ControlFlow;
+    use std::time::Duration;
+
+    let Some((&flags, rest)) = data.split_first() else { return };
+    let chunked = flags & 1 == 1;
+    let root = ["/latest/meta-data/", "/latest/", "/", "/latest/meta-data/public-keys/"][usize::from(flags >> 1) % 4];
+    let replies: Vec<Vec<u8>> = rest
+        .split(|&b| b == 0xff)
+        .map(|body| match body.first() {
+            Some(b'!') => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            Some(b'#') => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            _ if chunked => {
+                let mut r =
+                    format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n", body.len()).into_bytes();
+                r.extend_from_slice(body);
+                r.extend_from_slice(b"\r\n0\r\n\r\n");
+                r
+            }
+            _ => [format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes(), body].concat(),
+        })
+        .collect();
+    let token: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ntokenA";
+    let mut next = 0;
+    let mut requests = 0;
+    let mut transport = MemoryTransport::new(|request: &[u8]| {
+        requests += 1;
+        if request.starts_with(b"PUT") {
+            return Some(token);
+        }
+        // The replies in turn, then 404s.
+        let reply =
+            replies.get(next).map_or(&b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"[..], Vec::as_slice);
+        next += 1;
+        Some(reply)
+    })
+    .with_read_size(1 + usize::from(flags >> 3));
+    let mut limits = WalkLimits::DEFAULT;
+    limits.max_depth = 4;
+    limits.max_nodes = 40;
+    limits.max_body_bytes = 2048;
+    limits.timeout = Some(Duration::from_secs(5));
+    let mut client = Client::new(config(|c| c.limits = LIMITS), u64::from(flags));
+    let mut clock = ManualClock::new(Instant::ZERO);
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; LIMITS.max_head_len + LIMITS.max_body_len as usize]);
+    let mut pending = vec![0u8; 16 + usize::from(flags) * 4];
+    let (mut visits, mut bytes) = (0u32, 0u64);
+    let result = Walk::new(clock.now, root, limits, &mut pending).and_then(|mut w| {
+        let walked = imds::driver::walk(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut w, |visit| {
+            visits += 1;
+            let path = match visit {
+                Visit::Leaf { path, body } => {
+                    bytes += body.len() as u64;
+                    path
+                }
+                Visit::Dir { path, .. } | Visit::Missing { path } => path,
+            };
+            assert_eq!(path::validate(path), Ok(()), "{path}");
+            assert!(path.starts_with(root), "{path} outside {root}");
+            let depth =
+                path.trim_end_matches('/').matches('/').count() - root.trim_end_matches('/').matches('/').count();
+            assert!(depth <= usize::from(limits.max_depth), "{path} deeper than the limit");
+            ControlFlow::Continue(())
+        });
+        assert!(w.nodes() <= limits.max_nodes);
+        walked
+    });
+    assert!(visits <= limits.max_nodes && bytes <= limits.max_body_bytes);
+    assert!(clock.now.as_millis() <= 5_000 + 10_000, "past the deadline: {} ms", clock.now.as_millis());
+    if let Err(e) = result {
+        let _ = e.to_string();
+        assert!(!matches!(e, WalkError::WrongStep), "the driver misused the walk");
+    }
+    // One token (it lives six hours), then at most every attempt of every node.
+    let attempts = imds::Config::DEFAULT.max_attempts as usize;
+    assert!(requests <= 1 + attempts * limits.max_nodes as usize, "{requests} requests");
+}

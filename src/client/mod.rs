@@ -1,89 +1,5 @@
-//! The IMDSv2 session: a sans-IO state machine that fetches a token, caches and
-//! refreshes it, retries, falls back to IMDSv1 when allowed, and keeps the
-//! deadlines. No lifetime, no allocation: a `Client` can live in a `static`.
-//!
-//! The driver moves bytes and time and nothing else. The loop, for any socket
-//! with a blocking connect, write and read (this is [`driver::run`](crate::driver::run),
-//! less its cancel-on-misuse and its wiping of `tx`):
-//!
-//! ```
-//! use imds::driver::{Clock, Transport, TransportError};
-//! use imds::{Action, Answer, BodyMode, Client, Error};
-//!
-//! fn get<'b>(
-//!     client: &mut Client,
-//!     socket: &mut impl Transport,
-//!     clock: &mut impl Clock,
-//!     path: &str,
-//!     tx: &mut [u8],      // imds::wire::MAX_REQUEST_LEN bytes always suffice
-//!     rx: &'b mut [u8],   // the largest head and body you accept
-//! ) -> Result<Answer<'b>, Error> {
-//!     client.get(clock.now(), path, BodyMode::Contiguous)?;
-//!     loop {
-//!         let now = clock.now();
-//!         let timeout = |deadline: imds::Instant| deadline.saturating_duration_since(now);
-//!         match client.poll(now, rx)? {
-//!             Action::Connect { deadline } => match socket.connect(client.endpoint(), timeout(deadline)) {
-//!                 Ok(()) => client.connected(clock.now())?,
-//!                 Err(e) => client.failed(clock.now(), e)?,
-//!             },
-//!             Action::Send { deadline } => {
-//!                 let n = client.encode(tx)?;
-//!                 match socket.write_all(&tx[..n], timeout(deadline)) {
-//!                     Ok(()) => client.sent(clock.now())?,
-//!                     Err(e) => client.failed(clock.now(), e)?,
-//!                 }
-//!             }
-//!             Action::Receive { deadline } => {
-//!                 match socket.read(client.receive_buffer(rx)?, timeout(deadline)) {
-//!                     Ok(0) => client.received_eof(clock.now())?,
-//!                     Ok(n) => client.received(clock.now(), n)?,
-//!                     Err(TransportError::TimedOut) => clock.sleep_until(deadline),
-//!                     Err(e) => client.failed(clock.now(), e)?,
-//!                 }
-//!             }
-//!             Action::Wait { until } => clock.sleep_until(until),
-//!             Action::Piece(_) => unreachable!("BodyMode::Streaming only"),
-//!             Action::Close => socket.close(),
-//!             Action::Done => break,
-//!         }
-//!     }
-//!     client.answer(rx) // a 2xx or a 404, its body in rx; or the operation's error
-//! }
-//! ```
-//!
-//! Behaviour (the AWS SDKs', made explicit):
-//! - The token is fetched on first use and cached; it expires per the response's
-//!   TTL header (or the requested TTL when a server omits it, unless
-//!   [`Config::require_token_ttl`]), and is refreshed `refresh_margin` before that
-//!   (at most half its lifetime). A refresh that fails while the cached token is
-//!   still valid keeps using it: no error, no fallback (one attempt; the next try
-//!   comes when half of the token's remaining life is gone).
-//! - A 401 on a `GET` drops the token (or leaves IMDSv1), fetches a new one and
-//!   retries, once per operation: a server that always answers 401 ends in an
-//!   error, not a loop.
-//! - IMDSv1 fallback per [`V1Fallback`]: a refused token (403, 404, 405) or a
-//!   token read timeout falls back until [`Config::v1_reprobe`] has passed or a
-//!   401 comes; 5xx on every token attempt falls back for that request only. A
-//!   400 on the token `PUT` is always an error.
-//! - Retries: 5xx, refused or reset connections, a connection closed before a
-//!   complete response, connect and read timeouts; never 400, 403 or 404, nor a
-//!   malformed or oversized response. Exponential backoff from `backoff_base`,
-//!   capped at `backoff_cap`, with jitter from the seed given to [`Client::new`].
-//!   A reused keep-alive connection that turns out closed gets one free retry on a
-//!   new connection. A streamed body that fails after pieces were handed out is
-//!   not retried (the caller would see them twice).
-//! - A complete response leaves its connection open for the next request when
-//!   its headers allow it (keep-alive, nothing after the body), whatever its
-//!   status; anything else (a timeout, a reset, a malformed response) closes it,
-//!   before [`Action::Done`] at the latest.
-//! - Bodies nobody asked for (a 403 page, a 503 page) are read and dropped
-//!   whatever their size; a token body longer than the longest valid token is
-//!   refused from its Content-Length, before it is read. After a token is taken
-//!   from the receive buffer, its bytes there are zeroed.
-//!
-//! All of the retry and fallback decisions are one pure function (`policy.rs`);
-//! all of the token arithmetic one module (`token_cache.rs`).
+//! The IMDSv2 session: [`Client`] (its docs tell the whole behaviour), its
+//! configuration and errors; the retry and fallback policy and the token cache.
 
 mod config;
 mod error;
@@ -115,7 +31,7 @@ pub enum BodyMode {
     Streaming,
 }
 
-/// What the driver should do next; see the [module docs](self).
+/// What the driver should do next; see [`Client`].
 ///
 /// `Debug` (and defmt) show a piece's length, not its bytes (they may be credentials).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -317,7 +233,92 @@ struct Operation {
 /// stage, step, deadlines), beside the [`Reader`] it reuses.
 pub const REQUEST_STATE_BYTES: usize = core::mem::size_of::<Operation>();
 
-/// The IMDSv2 session state machine; see the [module docs](self).
+/// The IMDSv2 session: a sans-IO state machine that fetches a token, caches and
+/// refreshes it, retries, falls back to IMDSv1 when allowed, and keeps the
+/// deadlines. No lifetime, no allocation: a `Client` can live in a `static`.
+///
+/// The driver moves bytes and time and nothing else. The loop, for any socket
+/// with a blocking connect, write and read (this is [`driver::run`](crate::driver::run),
+/// less its cancel-on-misuse and its wiping of `tx`):
+///
+/// ```
+/// use imds::driver::{Clock, Transport, TransportError};
+/// use imds::{Action, Answer, BodyMode, Client, Error};
+///
+/// fn get<'b>(
+///     client: &mut Client,
+///     socket: &mut impl Transport,
+///     clock: &mut impl Clock,
+///     path: &str,
+///     tx: &mut [u8],      // imds::wire::MAX_REQUEST_LEN bytes always suffice
+///     rx: &'b mut [u8],   // the largest head and body you accept
+/// ) -> Result<Answer<'b>, Error> {
+///     client.get(clock.now(), path, BodyMode::Contiguous)?;
+///     loop {
+///         let now = clock.now();
+///         let timeout = |deadline: imds::Instant| deadline.saturating_duration_since(now);
+///         match client.poll(now, rx)? {
+///             Action::Connect { deadline } => match socket.connect(client.endpoint(), timeout(deadline)) {
+///                 Ok(()) => client.connected(clock.now())?,
+///                 Err(e) => client.failed(clock.now(), e)?,
+///             },
+///             Action::Send { deadline } => {
+///                 let n = client.encode(tx)?;
+///                 match socket.write_all(&tx[..n], timeout(deadline)) {
+///                     Ok(()) => client.sent(clock.now())?,
+///                     Err(e) => client.failed(clock.now(), e)?,
+///                 }
+///             }
+///             Action::Receive { deadline } => {
+///                 match socket.read(client.receive_buffer(rx)?, timeout(deadline)) {
+///                     Ok(0) => client.received_eof(clock.now())?,
+///                     Ok(n) => client.received(clock.now(), n)?,
+///                     Err(TransportError::TimedOut) => clock.sleep_until(deadline),
+///                     Err(e) => client.failed(clock.now(), e)?,
+///                 }
+///             }
+///             Action::Wait { until } => clock.sleep_until(until),
+///             Action::Piece(_) => unreachable!("BodyMode::Streaming only"),
+///             Action::Close => socket.close(),
+///             Action::Done => break,
+///         }
+///     }
+///     client.answer(rx) // a 2xx or a 404, its body in rx; or the operation's error
+/// }
+/// ```
+///
+/// Behaviour (the AWS SDKs', made explicit):
+/// - The token is fetched on first use and cached; it expires per the response's
+///   TTL header (or the requested TTL when a server omits it, unless
+///   [`Config::require_token_ttl`]), and is refreshed `refresh_margin` before that
+///   (at most half its lifetime). A refresh that fails while the cached token is
+///   still valid keeps using it: no error, no fallback (one attempt; the next try
+///   comes when half of the token's remaining life is gone).
+/// - A 401 on a `GET` drops the token (or leaves IMDSv1), fetches a new one and
+///   retries, once per operation: a server that always answers 401 ends in an
+///   error, not a loop.
+/// - IMDSv1 fallback per [`V1Fallback`]: a refused token (403, 404, 405) or a
+///   token read timeout falls back until [`Config::v1_reprobe`] has passed or a
+///   401 comes; 5xx on every token attempt falls back for that request only. A
+///   400 on the token `PUT` is always an error.
+/// - Retries: 5xx, refused or reset connections, a connection closed before a
+///   complete response, connect and read timeouts; never 400, 403 or 404, nor a
+///   malformed or oversized response. Exponential backoff from `backoff_base`,
+///   capped at `backoff_cap`, with jitter from the seed given to [`Client::new`].
+///   A reused keep-alive connection that turns out closed gets one free retry on a
+///   new connection. A streamed body that fails after pieces were handed out is
+///   not retried (the caller would see them twice).
+/// - A complete response leaves its connection open for the next request when
+///   its headers allow it (keep-alive, nothing after the body), whatever its
+///   status; anything else (a timeout, a reset, a malformed response) closes it,
+///   before [`Action::Done`] at the latest.
+/// - Bodies nobody asked for (a 403 page, a 503 page) are read and dropped
+///   whatever their size; a token body longer than the longest valid token is
+///   refused from its Content-Length, before it is read. After a token is taken
+///   from the receive buffer, its bytes there are zeroed.
+///
+/// All of the retry and fallback decisions are one pure function (`policy.rs`);
+/// all of the token arithmetic one module (`token_cache.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
     config: Config,
