@@ -54,18 +54,6 @@ pub enum UsageError {
     BufferShrunk,
 }
 
-impl UsageError {
-    /// The receive buffer's misuse, or `None` for a decode error (the peer's).
-    pub(crate) const fn of_read(e: ReadError) -> Option<UsageError> {
-        match e {
-            ReadError::BufferTooSmall(e) => Some(UsageError::ReceiveBuffer(e)),
-            ReadError::Overrun => Some(UsageError::Overrun),
-            ReadError::BufferShrunk => Some(UsageError::BufferShrunk),
-            _ => None,
-        }
-    }
-}
-
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -114,6 +102,19 @@ pub struct Error {
     pub kind: ErrorKind,
     /// Attempts made for that request.
     pub attempts: u8,
+}
+
+impl ErrorKind {
+    /// What a receive-buffer error means: the peer's fault (a decode error), or
+    /// the caller's (the buffer).
+    pub(crate) const fn of_read(e: ReadError) -> ErrorKind {
+        match e {
+            ReadError::Decode(e) => ErrorKind::Response(e),
+            ReadError::BufferTooSmall(e) => ErrorKind::Usage(UsageError::ReceiveBuffer(e)),
+            ReadError::Overrun => ErrorKind::Usage(UsageError::Overrun),
+            ReadError::BufferShrunk => ErrorKind::Usage(UsageError::BufferShrunk),
+        }
+    }
 }
 
 impl Error {

@@ -404,16 +404,8 @@ impl Client {
             let Some(op) = self.op.as_mut() else {
                 return Err(Error::usage(Phase::Get, UsageError::Idle));
             };
-            if let Step::Finished { .. } = op.step {
-                return Ok(match self.connection {
-                    Connection::Open { reusable: false, .. } => {
-                        self.connection = Connection::Closed;
-                        Action::Close
-                    }
-                    _ => Action::Done,
-                });
-            }
-            if op.deadline.is_some_and(|d| now >= d) {
+            let finished = matches!(op.step, Step::Finished { .. });
+            if !finished && op.deadline.is_some_and(|d| now >= d) {
                 self.abandon_connection();
                 self.finish_err(ErrorKind::Timeout(TimeoutKind::Operation));
                 continue;
@@ -456,7 +448,15 @@ impl Client {
                     Ok(Advance::Complete) => self.response_complete(now, rx),
                     Err(e) => self.read_failed(now, e),
                 },
-                Step::Finished { .. } => {}
+                Step::Finished { .. } => {
+                    return Ok(match self.connection {
+                        Connection::Open { reusable: false, .. } => {
+                            self.connection = Connection::Closed;
+                            Action::Close
+                        }
+                        _ => Action::Done,
+                    });
+                }
             }
         }
     }
@@ -482,21 +482,19 @@ impl Client {
             }
         };
         let agent = self.config.user_agent.as_ref().map(UserAgent::as_str);
-        request.encode(&self.config.endpoint, agent, tx).map_err(|e| {
-            let e = match e {
-                crate::wire::EncodeError::BufferTooSmall(e) => UsageError::SendBuffer(e),
-                // The path was checked by `get`, the user agent by `UserAgent::new`.
-                _ => UsageError::WrongStep,
-            };
-            Error::usage(op.stage.phase(), e)
-        })
+        // The path was validated by `get`, the user agent by `UserAgent::new`.
+        request
+            .write(&self.config.endpoint, agent, tx)
+            .map_err(|e| Error::usage(op.stage.phase(), UsageError::SendBuffer(e)))
     }
 
     /// The request was written.
     pub fn sent(&mut self, now: Instant) -> Result<(), Error> {
         let read_timeout = self.config.read_timeout;
-        let op = self.op_in(|step| matches!(step, Step::Sending { .. }))?;
-        let Step::Sending { reused } = op.step else { return Ok(()) };
+        let op = self.op.as_mut().ok_or(Error::usage(Phase::Get, UsageError::Idle))?;
+        let Step::Sending { reused } = op.step else {
+            return Err(Error::usage(op.stage.phase(), UsageError::WrongStep));
+        };
         op.step = Step::Receiving { deadline: now.saturating_add(read_timeout), reused };
         op.sent_at = now;
         let mode = match op.stage {
@@ -606,7 +604,7 @@ impl Client {
                 self.attempt_failed(now, ErrorKind::InvalidToken(TokenError::TooLong { len: None }))
             }
             ReadError::Decode(e) => self.attempt_failed(now, ErrorKind::Response(e)),
-            e => self.finish_err(ErrorKind::Usage(UsageError::of_read(e).unwrap_or(UsageError::WrongStep))),
+            e => self.finish_err(ErrorKind::of_read(e)),
         }
     }
 
@@ -717,7 +715,7 @@ impl Client {
 
 /// A receive-buffer error as the client reports it.
 fn read_usage(phase: Phase, e: ReadError) -> Error {
-    Error::usage(phase, UsageError::of_read(e).unwrap_or(UsageError::WrongStep))
+    Error { phase, kind: ErrorKind::of_read(e), attempts: 0 }
 }
 
 /// The delay before retry number `attempt` (1-based): `base · 2^(attempt-1)`,

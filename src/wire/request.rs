@@ -118,6 +118,17 @@ impl Request<'_> {
         if let Some(agent) = user_agent {
             validate_user_agent(agent)?;
         }
+        self.write(endpoint, user_agent, buf).map_err(EncodeError::BufferTooSmall)
+    }
+
+    /// [`Request::encode`] for a path and user agent already validated (the
+    /// client checks each once, when it gets them).
+    pub(crate) fn write(
+        &self,
+        endpoint: &Endpoint,
+        user_agent: Option<&str>,
+        buf: &mut [u8],
+    ) -> Result<usize, BufferTooSmall> {
         let mut out = Writer { buf, len: 0 };
         let (method, path) = match self {
             Request::PutToken { .. } => ("PUT", TOKEN_PATH),
@@ -142,7 +153,7 @@ impl Request<'_> {
         out.put(b"\r\n");
         match out.len <= out.buf.len() {
             true => Ok(out.len),
-            false => Err(EncodeError::BufferTooSmall(BufferTooSmall { required: out.len })),
+            false => Err(BufferTooSmall { required: out.len }),
         }
     }
 }
