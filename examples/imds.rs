@@ -189,11 +189,13 @@ impl Session {
     /// Streams every leaf under `root` to `out` as one JSON object, as they come.
     fn walk(&mut self, root: &str, limits: WalkLimits, out: &mut impl Write) -> Result<(), String> {
         // Never more pending paths than nodes, none longer than MAX_PATH_LEN.
-        let pending_len = (limits.max_nodes as usize).saturating_mul(path::MAX_PATH_LEN + 1).min(64 << 20);
+        let pending_len = (limits.max_nodes.max(1) as usize).saturating_mul(path::MAX_PATH_LEN + 1).min(64 << 20);
         let mut pending = vec![0u8; pending_len];
-        let mut walk = Walk::new(self.clock.now(), root, limits, &mut pending).map_err(|e| e.to_string())?;
+        let mut walk =
+            Walk::new(self.clock.now(), root, limits, &mut pending).map_err(|e| walk_failure(root, e, limits))?;
         let mut first = true;
         let mut written = Ok(());
+        let mut root_missing = false;
         let walked = imds::driver::walk(
             &mut self.client,
             &mut self.transport,
@@ -204,6 +206,11 @@ impl Session {
             |visit| {
                 let (path, value) = match visit {
                     Visit::Leaf { path, body } => (path, json_string(body)),
+                    // The root itself is not there: a failure, as for `get`.
+                    Visit::Missing { path } if path == root => {
+                        root_missing = true;
+                        return ControlFlow::Break(());
+                    }
                     Visit::Missing { path } => (path, "null".to_owned()),
                     Visit::Dir { .. } => return ControlFlow::Continue(()),
                 };
@@ -214,7 +221,10 @@ impl Session {
         );
         written.map_err(|e| format!("cannot write the output: {e}"))?;
         if let Err(e) = walked {
-            return Err(walk_failure(&walk, e, limits));
+            return Err(walk_failure(walk.current(), e, limits));
+        }
+        if root_missing {
+            return Err(format!("{root}: 404 {}", reason_phrase(404)));
         }
         let open = if first { "{\n" } else { "\n" };
         writeln!(out, "{open}}}").and_then(|()| out.flush()).map_err(|e| format!("cannot write the output: {e}"))
@@ -222,8 +232,7 @@ impl Session {
 }
 
 /// The one line a failed walk ends with: the bound it hit, or what failed where.
-fn walk_failure(walk: &Walk<'_>, e: WalkError, limits: WalkLimits) -> String {
-    let at = walk.current();
+fn walk_failure(at: &str, e: WalkError, limits: WalkLimits) -> String {
     let deadline = limits.timeout.map_or(0, |t| t.as_millis());
     match e {
         WalkError::Limit(WalkLimit::Nodes) => {

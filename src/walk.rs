@@ -258,6 +258,9 @@ impl<'p> Walk<'p> {
     /// `max_nodes * (MAX_PATH_LEN + 1)`.
     pub fn new(now: Instant, root: &str, limits: WalkLimits, pending: &'p mut [u8]) -> Result<Walk<'p>, WalkError> {
         path::validate(root).map_err(WalkError::Root)?;
+        if limits.max_nodes == 0 {
+            return Err(WalkError::Limit(WalkLimit::Nodes));
+        }
         let mut pending = Pending { buf: pending, top: 0 };
         pending.push_with(|room| {
             let dst =
@@ -265,9 +268,12 @@ impl<'p> Walk<'p> {
             dst.copy_from_slice(root.as_bytes());
             Ok(root.len())
         })?;
+        let mut current = heapless::String::new();
+        // A valid path fits: at most MAX_PATH_LEN bytes.
+        let _ = current.push_str(root);
         Ok(Walk {
             pending,
-            current: heapless::String::new(),
+            current,
             root_depth: depth(root),
             limits,
             deadline: limits.timeout.map(|t| now.saturating_add(t)),
@@ -347,7 +353,8 @@ impl<'p> Walk<'p> {
         Ok(Visit::Dir { path: &self.current, entries })
     }
 
-    /// The path of the node started last: where an error happened.
+    /// The path of the node started last (the root before the first): where an
+    /// error happened.
     pub fn current(&self) -> &str {
         &self.current
     }

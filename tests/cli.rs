@@ -189,6 +189,26 @@ fn a_walk_of_a_hostile_tree_stops_at_its_bounds_with_one_line() {
 }
 
 #[test]
+fn walk_bounds_of_zero_and_a_missing_root_are_failures_that_say_so() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--max-nodes", "0", "walk"],
+            "walk stopped at /latest/meta-data/: the tree has more than 0 nodes (--max-nodes)",
+        ),
+        (
+            &["--deadline-ms", "0", "walk"],
+            "walk stopped at /latest/meta-data/: it took longer than 0 ms (--deadline-ms)",
+        ),
+        (&["--max-bytes", "0", "walk"], "walk stopped at /latest/meta-data/: the bodies pass 0 bytes (--max-bytes)"),
+        (&["walk", "/latest/meta-data/nope"], "/latest/meta-data/nope/: 404 Not Found"),
+    ];
+    for (args, line) in cases {
+        let out = imds(&[&["--emulator"][..], args].concat());
+        assert_eq!((out.status.code(), stderr(&out)), (Some(1), format!("imds: {line}\n")), "{args:?}");
+    }
+}
+
+#[test]
 fn a_listed_path_that_is_gone_is_null() {
     let emulator = flooded(1, 2, 3, Duration::ZERO);
     // d0/ lists l0, l1 and g0, which answers 404.

@@ -157,6 +157,11 @@ fn listing_errors_and_small_buffers_are_typed() {
     assert!(matches!(result, Err(WalkError::Root(_))), "{result:?}");
     let (_, result) = walk_sim(&sim, "/latest/meta-data/", WalkLimits::DEFAULT, 4);
     assert_eq!(result, Err(WalkError::Pending(BufferTooSmall { required: 19 })));
+    let mut none = WalkLimits::DEFAULT;
+    none.max_nodes = 0;
+    let (_, result) = walk_sim(&sim, "/latest/meta-data/", none, 4);
+    assert_eq!(result, Err(WalkError::Limit(WalkLimit::Nodes)), "the bound first, before any request");
+    assert!(sim.trace().is_empty());
 }
 
 #[test]
