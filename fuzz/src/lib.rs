@@ -436,7 +436,7 @@ pub fn session(data: &[u8]) {
     let mut tx = [0u8; 64];
     for (i, &b) in data.iter().enumerate().take(256) {
         let now = Instant::from_millis(i as u64 * 37);
-        let _ = match b % 10 {
+        let _ = match b % 13 {
             0 => client.get(now, "/latest/meta-data/", mode).map(|_| ()),
             1 => client.poll(now, &mut rx).map(|_| ()),
             2 => client.connected(now),
@@ -446,6 +446,15 @@ pub fn session(data: &[u8]) {
             6 => client.received(now, usize::from(b >> 4)),
             7 => client.received_eof(now),
             8 => client.failed(now, TransportError::Reset),
+            9 => client.shorten_deadline(Instant::from_millis(u64::from(b) * 13)),
+            10 => {
+                client.cancel();
+                Ok(())
+            }
+            11 => {
+                client.clear_token();
+                Ok(())
+            }
             _ => client.answer(&rx).map(|_| ()),
         };
     }
