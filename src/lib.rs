@@ -73,6 +73,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod buffer;
+pub mod catalog;
 mod client;
 pub mod driver;
 mod endpoint;
