@@ -8,8 +8,10 @@ use core::time::Duration;
 
 use crate::client::{Action, Answer, Client, Error};
 use crate::endpoint::Endpoint;
+use crate::flow::{Flow, Step};
 use crate::time::Instant;
 use crate::walk::{Visit, Walk, WalkError};
+use crate::watch::{Notice, Watch, WatchError};
 
 /// What a transport reports when an I/O step fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +171,56 @@ pub fn walk<T: Transport, C: Clock>(
         }
     }
     Ok(())
+}
+
+/// Runs `flow` to its end through `client` and `transport`, one [`run`] per
+/// `GET`, and returns its output (borrowing `rx`). Buffers as for [`run`].
+pub fn complete<'b, F: Flow, T: Transport, C: Clock>(
+    client: &mut Client,
+    transport: &mut T,
+    clock: &mut C,
+    tx: &mut [u8],
+    rx: &'b mut [u8],
+    flow: &mut F,
+) -> Result<F::Output<'b>, F::Error>
+where
+    F::Error: From<Error>,
+{
+    loop {
+        flow.start(clock.now(), client)?;
+        let outcome = run(client, transport, clock, tx, rx, |_| {});
+        if flow.finish(clock.now(), outcome)? == Step::Done {
+            break;
+        }
+    }
+    let answer = client.answer(rx)?;
+    flow.output(answer)
+}
+
+/// Runs `watch` through `client` and `transport`, sleeping on `clock` between
+/// rounds, and hands each new or changed notice to `on_notice` until it returns
+/// [`ControlFlow::Break`] (then `Ok`), or a poll fails (then its error: call
+/// again to go on, the watch remembers what it saw). Buffers as for [`run`].
+pub fn watch<T: Transport, C: Clock>(
+    client: &mut Client,
+    transport: &mut T,
+    clock: &mut C,
+    tx: &mut [u8],
+    rx: &mut [u8],
+    watch: &mut Watch,
+    mut on_notice: impl FnMut(Notice<'_>) -> ControlFlow<()>,
+) -> Result<(), WatchError> {
+    loop {
+        clock.sleep_until(watch.poll_at());
+        watch.start(clock.now(), client)?;
+        let outcome = run(client, transport, clock, tx, rx, |_| {});
+        let now = clock.now();
+        if let Some(notice) = watch.finish(now, outcome)?
+            && on_notice(notice).is_break()
+        {
+            return Ok(());
+        }
+    }
 }
 
 /// An in-memory [`Transport`] for tests, benchmarks, fuzzers and examples:

@@ -75,17 +75,22 @@
 mod buffer;
 pub mod catalog;
 mod client;
+mod credentials;
 pub mod driver;
 mod endpoint;
+mod flow;
 #[cfg(feature = "std")]
 pub mod net;
 pub mod parse;
 pub mod path;
+mod region;
+pub mod sdk_config;
 #[cfg(feature = "std")]
 mod std_io;
 mod time;
 mod token;
 mod walk;
+mod watch;
 pub mod wire;
 
 pub use buffer::BufferTooSmall;
@@ -93,10 +98,17 @@ pub use client::{
     Action, Answer, BodyMode, Client, Config, Error, ErrorKind, InvalidUserAgent, Phase, REQUEST_STATE_BYTES,
     TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,
 };
+pub use credentials::{
+    CredentialsApi, CredentialsError, CredentialsFetch, CredentialsFlow, FetchedCredentials,
+    REFRESH_BEFORE_EXPIRY_SECS, STALE_EXTENSION_SECS, STALE_JITTER_SECS,
+};
 pub use endpoint::{Endpoint, EndpointError, Host, HostHeader, MAX_HOST_NAME_LEN, Scheme};
+pub use flow::{Flow, Step};
+pub use region::{RegionError, RegionFlow};
 pub use time::Instant;
 pub use token::{MAX_TOKEN_LEN, Token, TokenError, TokenTtl, TtlOutOfRange};
 pub use walk::{Visit, Walk, WalkError, WalkLimit, WalkLimits};
+pub use watch::{DEFAULT_WATCH_INTERVAL, Notice, NoticeKind, Watch, WatchError};
 
 /// The README's Rust blocks, compiled and run as doctests.
 #[cfg(doctest)]

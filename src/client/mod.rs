@@ -729,7 +729,7 @@ fn backoff(rng: &mut u64, attempt: u8, base: Duration, cap: Duration) -> Duratio
 }
 
 /// SplitMix64: a tiny, good-enough generator for jitter.
-fn splitmix64(state: &mut u64) -> u64 {
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

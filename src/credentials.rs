@@ -1,0 +1,275 @@
+//! Credentials of the instance's IAM role, fetched as the AWS SDKs do.
+
+use core::fmt;
+
+use crate::catalog;
+use crate::client::{Answer, BodyMode, Client, Error};
+use crate::flow::{Flow, Step};
+use crate::parse::{Credentials, DocumentError, Timestamp};
+use crate::time::Instant;
+
+/// Seconds before expiry that credentials are due for refresh.
+pub const REFRESH_BEFORE_EXPIRY_SECS: i64 = 5 * 60;
+
+/// Seconds an already expired credential is kept for (static stability), plus
+/// up to [`STALE_JITTER_SECS`]: aws-config's figures.
+pub const STALE_EXTENSION_SECS: i64 = 10 * 60;
+
+/// The most jitter added to [`STALE_EXTENSION_SECS`].
+pub const STALE_JITTER_SECS: i64 = 5 * 60;
+
+/// Which credentials API the service answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum CredentialsApi {
+    /// Not known yet: the extended API is tried first.
+    Unknown,
+    /// `iam/security-credentials-extended/<role>` (with `AccountId`).
+    Extended,
+    /// `iam/security-credentials/<role>` (the extended one answered 404).
+    Legacy,
+}
+
+/// Why no credentials came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// The instance has no IAM role: the role listing answered 404 or is empty.
+    NoRole,
+    /// The role listing's first line is not an IAM role name.
+    InvalidRole,
+    /// The role was listed, but its credentials answered 404.
+    NotFound,
+    /// The credentials document is invalid, or its `Code` is not `Success`
+    /// ([`DocumentError::Code`]).
+    Document(DocumentError),
+    /// A request failed.
+    Request(Error),
+    /// [`Flow`] calls out of order.
+    WrongStep,
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialsError::NoRole => f.write_str("the instance has no IAM role (no role listed)"),
+            CredentialsError::InvalidRole => f.write_str("the role listing does not name an IAM role"),
+            CredentialsError::NotFound => f.write_str("the role's credentials are not there (404)"),
+            CredentialsError::Document(e) => write!(f, "credentials: {e}"),
+            CredentialsError::Request(e) => e.fmt(f),
+            CredentialsError::WrongStep => f.write_str("credentials calls out of order"),
+        }
+    }
+}
+
+impl core::error::Error for CredentialsError {}
+
+impl From<Error> for CredentialsError {
+    fn from(e: Error) -> Self {
+        CredentialsError::Request(e)
+    }
+}
+
+/// Credentials as a caller uses them: the document, when they are due for
+/// refresh, and whether they were served expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchedCredentials<'b> {
+    /// The document (secrets inside are [`Secret`](crate::parse::Secret)s).
+    pub credentials: Credentials<'b>,
+    /// When to stop using them: their `Expiration`, or, when the service served
+    /// them already expired, a short while from now (static stability).
+    pub expires_at: Timestamp,
+    /// When to fetch new ones: [`REFRESH_BEFORE_EXPIRY_SECS`] before
+    /// `expires_at`, and not before now.
+    pub refresh_at: Timestamp,
+    /// The service served them expired; `expires_at` was extended by
+    /// [`STALE_EXTENSION_SECS`] plus jitter, and a refresh should come soon.
+    /// Warn about it: the service may be having trouble.
+    pub stale: bool,
+}
+
+impl<'b> FetchedCredentials<'b> {
+    fn of(credentials: Credentials<'b>, wall_now: Timestamp) -> FetchedCredentials<'b> {
+        let stale = credentials.expiration <= wall_now;
+        let expires_at = match stale {
+            false => credentials.expiration,
+            true => {
+                let mut seed = wall_now.unix_seconds() as u64;
+                let jitter = (crate::client::splitmix64(&mut seed) % (STALE_JITTER_SECS as u64 + 1)) as i64;
+                wall_now.saturating_add_secs(STALE_EXTENSION_SECS + jitter)
+            }
+        };
+        let refresh_at = expires_at.saturating_add_secs(-REFRESH_BEFORE_EXPIRY_SECS).max(wall_now);
+        FetchedCredentials { credentials, expires_at, refresh_at, stale }
+    }
+}
+
+/// Fetches credentials, remembering which API the service has. Make one per
+/// session and call [`CredentialsFlow::fetch`] for each refresh.
+///
+/// Each fetch lists the role (`iam/security-credentials/`, first line), then
+/// gets `iam/security-credentials-extended/<role>`, falling back to
+/// `iam/security-credentials/<role>` on a 404, and remembers which answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredentialsFlow {
+    api: CredentialsApi,
+}
+
+impl Default for CredentialsFlow {
+    fn default() -> Self {
+        CredentialsFlow::new()
+    }
+}
+
+impl CredentialsFlow {
+    /// Nothing known yet.
+    pub const fn new() -> CredentialsFlow {
+        CredentialsFlow { api: CredentialsApi::Unknown }
+    }
+
+    /// The API found so far.
+    pub fn api(&self) -> CredentialsApi {
+        self.api
+    }
+
+    /// One fetch, at wall-clock time `wall_now` (for expiry): a [`Flow`].
+    pub fn fetch(&mut self, wall_now: Timestamp) -> CredentialsFetch<'_> {
+        CredentialsFetch { flow: self, wall_now, step: Fetching::Role, role: heapless::String::new() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetching {
+    Role,
+    Extended,
+    Legacy,
+    Done,
+}
+
+/// One fetch of credentials; see [`CredentialsFlow`].
+#[derive(Debug)]
+pub struct CredentialsFetch<'f> {
+    flow: &'f mut CredentialsFlow,
+    wall_now: Timestamp,
+    step: Fetching,
+    role: heapless::String<64>,
+}
+
+impl Flow for CredentialsFetch<'_> {
+    type Output<'b> = FetchedCredentials<'b>;
+    type Error = CredentialsError;
+
+    fn start(&mut self, now: Instant, client: &mut Client) -> Result<(), CredentialsError> {
+        let path = match self.step {
+            Fetching::Role => {
+                return client
+                    .get(now, catalog::IAM_SECURITY_CREDENTIALS, BodyMode::Contiguous)
+                    .map_err(CredentialsError::Request);
+            }
+            Fetching::Extended => catalog::security_credentials_extended(&self.role),
+            Fetching::Legacy => catalog::security_credentials(&self.role),
+            Fetching::Done => return Err(CredentialsError::WrongStep),
+        };
+        let path = path.map_err(|_| CredentialsError::InvalidRole)?;
+        client.get(now, &path, BodyMode::Contiguous).map_err(CredentialsError::Request)
+    }
+
+    fn finish(&mut self, _now: Instant, outcome: Result<Answer<'_>, Error>) -> Result<Step, CredentialsError> {
+        let answer = outcome.map_err(CredentialsError::Request)?;
+        match (self.step, answer.found()) {
+            (Fetching::Role, false) => Err(CredentialsError::NoRole),
+            (Fetching::Role, true) => {
+                let role = first_line(answer.body).ok_or(CredentialsError::NoRole)?;
+                if !catalog::is_role(role) {
+                    return Err(CredentialsError::InvalidRole);
+                }
+                self.role.clear();
+                self.role.push_str(role).map_err(|_| CredentialsError::InvalidRole)?;
+                self.step = match self.flow.api {
+                    CredentialsApi::Legacy => Fetching::Legacy,
+                    _ => Fetching::Extended,
+                };
+                Ok(Step::More)
+            }
+            (Fetching::Extended, false) => {
+                self.flow.api = CredentialsApi::Legacy;
+                self.step = Fetching::Legacy;
+                Ok(Step::More)
+            }
+            (Fetching::Legacy, false) => Err(CredentialsError::NotFound),
+            (api @ (Fetching::Extended | Fetching::Legacy), true) => {
+                Credentials::parse(answer.body).map_err(CredentialsError::Document)?;
+                if api == Fetching::Extended {
+                    self.flow.api = CredentialsApi::Extended;
+                }
+                self.step = Fetching::Done;
+                Ok(Step::Done)
+            }
+            (Fetching::Done, _) => Err(CredentialsError::WrongStep),
+        }
+    }
+
+    fn output<'b>(&self, answer: Answer<'b>) -> Result<FetchedCredentials<'b>, CredentialsError> {
+        if self.step != Fetching::Done {
+            return Err(CredentialsError::WrongStep);
+        }
+        let credentials = Credentials::parse(answer.body).map_err(CredentialsError::Document)?;
+        Ok(FetchedCredentials::of(credentials, self.wall_now))
+    }
+}
+
+/// The first line of a listing, trimmed; `None` if empty or not UTF-8.
+pub(crate) fn first_line(body: &[u8]) -> Option<&str> {
+    let line = body.split(|&b| b == b'\n').next()?;
+    let line = core::str::from_utf8(line).ok()?.trim();
+    (!line.is_empty()).then_some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::ToString;
+
+    fn fetched(expiration: &str, now: &str) -> FetchedCredentials<'static> {
+        let body: &'static [u8] = std::boxed::Box::leak(
+            std::format!(r#"{{"AccessKeyId":"a","SecretAccessKey":"s","Token":"t","Expiration":"{expiration}"}}"#)
+                .into_bytes()
+                .into_boxed_slice(),
+        );
+        FetchedCredentials::of(Credentials::parse(body).unwrap(), Timestamp::parse_rfc3339(now).unwrap())
+    }
+
+    #[test]
+    fn refresh_five_minutes_before_expiry_not_before_now() {
+        let f = fetched("2026-11-26T21:47:55Z", "2026-11-26T15:12:40Z");
+        assert_eq!(
+            (f.stale, f.expires_at.to_string(), f.refresh_at.to_string()),
+            (false, "2026-11-26T21:47:55Z".into(), "2026-11-26T21:42:55Z".into())
+        );
+        let f = fetched("2026-11-26T21:47:55Z", "2026-11-26T21:45:00Z");
+        assert_eq!((f.stale, f.refresh_at.to_string()), (false, "2026-11-26T21:45:00Z".into()), "due now");
+    }
+
+    #[test]
+    fn expired_credentials_are_kept_a_while() {
+        let now = Timestamp::parse_rfc3339("2026-11-26T22:00:00Z").unwrap();
+        for expiration in ["2026-11-26T21:47:55Z", "2026-11-26T22:00:00Z"] {
+            let f = fetched(expiration, "2026-11-26T22:00:00Z");
+            let extension = f.expires_at.unix_seconds() - now.unix_seconds();
+            assert!(
+                f.stale && (STALE_EXTENSION_SECS..=STALE_EXTENSION_SECS + STALE_JITTER_SECS).contains(&extension),
+                "{extension}"
+            );
+            assert_eq!(f.refresh_at.unix_seconds(), f.expires_at.unix_seconds() - REFRESH_BEFORE_EXPIRY_SECS);
+        }
+    }
+
+    #[test]
+    fn role_is_the_first_line() {
+        assert_eq!(first_line(b"imds-test-role\n"), Some("imds-test-role"));
+        assert_eq!(first_line(b" role-a\r\nrole-b"), Some("role-a"));
+        assert_eq!((first_line(b""), first_line(b"\n"), first_line(b"\xff")), (None, None, None));
+    }
+}
