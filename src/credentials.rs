@@ -24,9 +24,9 @@ pub const STALE_JITTER_SECS: i64 = 5 * 60;
 pub enum CredentialsApi {
     /// Not known yet: the extended API is tried first.
     Unknown,
-    /// `iam/security-credentials-extended/<role>` (with `AccountId`).
+    /// `iam/security-credentials-extended/` (with `AccountId`).
     Extended,
-    /// `iam/security-credentials/<role>` (the extended one answered 404).
+    /// `iam/security-credentials/` (the extended API answered 404).
     Legacy,
 }
 
@@ -37,9 +37,9 @@ pub enum CredentialsApi {
 pub enum CredentialsError {
     /// The instance has no IAM role: the role listing answered 404 or is empty.
     NoRole,
-    /// The role listing's first line is not an IAM role name.
+    /// The role listing's first line (or the role given) is not an IAM role name.
     InvalidRole,
-    /// The role was listed, but its credentials answered 404.
+    /// The role's credentials answered 404 (a given role on both APIs).
     NotFound,
     /// The credentials document is invalid, or its `Code` is not `Success`
     /// ([`DocumentError::Code`]).
@@ -105,15 +105,27 @@ impl<'b> FetchedCredentials<'b> {
     }
 }
 
-/// Fetches credentials, remembering which API the service has. Make one per
-/// session and call [`CredentialsFlow::fetch`] for each refresh.
+/// Fetches credentials as the AWS SDKs do (their shared test specification
+/// for IMDS credentials, with the extended API): make one per session and call
+/// [`CredentialsFlow::fetch`] for each refresh.
 ///
-/// Each fetch lists the role (`iam/security-credentials/`, first line), then
-/// gets `iam/security-credentials-extended/<role>`, falling back to
-/// `iam/security-credentials/<role>` on a 404, and remembers which answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// - The role is discovered from `iam/security-credentials-extended/` (its
+///   first line), or from `iam/security-credentials/` once that answered 404:
+///   the legacy API is remembered. A role given with
+///   [`CredentialsFlow::with_role`] is not discovered.
+/// - The credentials come from `…-extended/<role>` (with `AccountId`), or from
+///   the legacy `iam/security-credentials/<role>`.
+/// - The role is kept for the next fetch; if its credentials then answer 404
+///   (the instance profile changed), it is discovered again. A given role that
+///   answers 404 on both APIs is [`CredentialsError::NotFound`].
+/// - Only a 404 moves to the legacy API; any other failure is an error (a
+///   server that answers 500 for the extended API, as moto does, needs
+///   [`CredentialsFlow::with_api`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialsFlow {
     api: CredentialsApi,
+    role: heapless::String<64>,
+    given_role: bool,
 }
 
 impl Default for CredentialsFlow {
@@ -123,9 +135,27 @@ impl Default for CredentialsFlow {
 }
 
 impl CredentialsFlow {
-    /// Nothing known yet.
+    /// Nothing known yet: the API and the role are found on the first fetch.
     pub const fn new() -> CredentialsFlow {
-        CredentialsFlow { api: CredentialsApi::Unknown }
+        CredentialsFlow { api: CredentialsApi::Unknown, role: heapless::String::new(), given_role: false }
+    }
+
+    /// With the role (instance profile) given, as the SDKs'
+    /// `ec2InstanceProfileName`: no discovery.
+    pub fn with_role(role: &str) -> Result<CredentialsFlow, CredentialsError> {
+        if !catalog::is_role(role) {
+            return Err(CredentialsError::InvalidRole);
+        }
+        let mut flow = CredentialsFlow::new();
+        flow.role.push_str(role).map_err(|_| CredentialsError::InvalidRole)?;
+        flow.given_role = true;
+        Ok(flow)
+    }
+
+    /// With the API fixed instead of probed (say [`CredentialsApi::Legacy`]
+    /// for a server without the extended one that does not answer it with 404).
+    pub fn with_api(self, api: CredentialsApi) -> CredentialsFlow {
+        CredentialsFlow { api, ..self }
     }
 
     /// The API found so far.
@@ -133,17 +163,44 @@ impl CredentialsFlow {
         self.api
     }
 
+    /// The role found (or given), once known.
+    pub fn role(&self) -> Option<&str> {
+        (!self.role.is_empty()).then_some(self.role.as_str())
+    }
+
     /// One fetch, at wall-clock time `wall_now` (for expiry): a [`Flow`].
     pub fn fetch(&mut self, wall_now: Timestamp) -> CredentialsFetch<'_> {
-        CredentialsFetch { flow: self, wall_now, step: Fetching::Role, role: heapless::String::new() }
+        let api = self.api.probed();
+        let step = match self.role.is_empty() {
+            true => Fetching::List { api },
+            false => Fetching::Get { api, fresh: false },
+        };
+        CredentialsFetch { flow: self, wall_now, step }
+    }
+}
+
+impl CredentialsApi {
+    /// The API to ask: the extended one unless the legacy one is known.
+    fn probed(self) -> CredentialsApi {
+        match self {
+            CredentialsApi::Legacy => CredentialsApi::Legacy,
+            _ => CredentialsApi::Extended,
+        }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fetching {
-    Role,
-    Extended,
-    Legacy,
+    /// Discovering the role through `api`'s listing.
+    List {
+        api: CredentialsApi,
+    },
+    /// Getting the role's credentials through `api`; `fresh`: the role was
+    /// just discovered (a 404 now is not a changed profile).
+    Get {
+        api: CredentialsApi,
+        fresh: bool,
+    },
     Done,
 }
 
@@ -153,7 +210,6 @@ pub struct CredentialsFetch<'f> {
     flow: &'f mut CredentialsFlow,
     wall_now: Timestamp,
     step: Fetching,
-    role: heapless::String<64>,
 }
 
 impl Flow for CredentialsFetch<'_> {
@@ -161,14 +217,20 @@ impl Flow for CredentialsFetch<'_> {
     type Error = CredentialsError;
 
     fn start(&mut self, now: Instant, client: &mut Client) -> Result<(), CredentialsError> {
+        let role = &self.flow.role;
         let path = match self.step {
-            Fetching::Role => {
+            Fetching::List { api: CredentialsApi::Legacy } => {
                 return client
                     .get(now, catalog::IAM_SECURITY_CREDENTIALS, BodyMode::Contiguous)
                     .map_err(CredentialsError::Request);
             }
-            Fetching::Extended => catalog::security_credentials_extended(&self.role),
-            Fetching::Legacy => catalog::security_credentials(&self.role),
+            Fetching::List { .. } => {
+                return client
+                    .get(now, catalog::IAM_SECURITY_CREDENTIALS_EXTENDED, BodyMode::Contiguous)
+                    .map_err(CredentialsError::Request);
+            }
+            Fetching::Get { api: CredentialsApi::Legacy, .. } => catalog::security_credentials(role),
+            Fetching::Get { .. } => catalog::security_credentials_extended(role),
             Fetching::Done => return Err(CredentialsError::WrongStep),
         };
         let path = path.map_err(|_| CredentialsError::InvalidRole)?;
@@ -177,37 +239,42 @@ impl Flow for CredentialsFetch<'_> {
 
     fn finish(&mut self, _now: Instant, outcome: Result<Answer<'_>, Error>) -> Result<Step, CredentialsError> {
         let answer = outcome.map_err(CredentialsError::Request)?;
-        match (self.step, answer.found()) {
-            (Fetching::Role, false) => Err(CredentialsError::NoRole),
-            (Fetching::Role, true) => {
+        let flow = &mut *self.flow;
+        self.step = match (self.step, answer.found()) {
+            // No extended listing: the legacy API, from now on.
+            (Fetching::List { api: CredentialsApi::Extended }, false) if flow.api == CredentialsApi::Unknown => {
+                flow.api = CredentialsApi::Legacy;
+                Fetching::List { api: CredentialsApi::Legacy }
+            }
+            (Fetching::List { .. }, false) => return Err(CredentialsError::NoRole),
+            (Fetching::List { api }, true) => {
                 let role = first_line(answer.body).ok_or(CredentialsError::NoRole)?;
                 if !catalog::is_role(role) {
                     return Err(CredentialsError::InvalidRole);
                 }
-                self.role.clear();
-                self.role.push_str(role).map_err(|_| CredentialsError::InvalidRole)?;
-                self.step = match self.flow.api {
-                    CredentialsApi::Legacy => Fetching::Legacy,
-                    _ => Fetching::Extended,
-                };
-                Ok(Step::More)
+                flow.role.clear();
+                flow.role.push_str(role).map_err(|_| CredentialsError::InvalidRole)?;
+                Fetching::Get { api, fresh: true }
             }
-            (Fetching::Extended, false) => {
-                self.flow.api = CredentialsApi::Legacy;
-                self.step = Fetching::Legacy;
-                Ok(Step::More)
-            }
-            (Fetching::Legacy, false) => Err(CredentialsError::NotFound),
-            (api @ (Fetching::Extended | Fetching::Legacy), true) => {
+            (Fetching::Get { api, .. }, true) => {
                 Credentials::parse(answer.body).map_err(CredentialsError::Document)?;
-                if api == Fetching::Extended {
-                    self.flow.api = CredentialsApi::Extended;
-                }
+                flow.api = api;
                 self.step = Fetching::Done;
-                Ok(Step::Done)
+                return Ok(Step::Done);
             }
-            (Fetching::Done, _) => Err(CredentialsError::WrongStep),
-        }
+            // A given role: try the legacy API before giving up.
+            (Fetching::Get { api: CredentialsApi::Extended, fresh }, false) if flow.given_role => {
+                Fetching::Get { api: CredentialsApi::Legacy, fresh }
+            }
+            // A kept role that is gone: discover it again.
+            (Fetching::Get { api, fresh: false }, false) if !flow.given_role => {
+                flow.role.clear();
+                Fetching::List { api }
+            }
+            (Fetching::Get { .. }, false) => return Err(CredentialsError::NotFound),
+            (Fetching::Done, _) => return Err(CredentialsError::WrongStep),
+        };
+        Ok(Step::More)
     }
 
     fn output<'b>(&self, answer: Answer<'b>) -> Result<FetchedCredentials<'b>, CredentialsError> {
