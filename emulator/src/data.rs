@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 /// Leaf path → value. Directories are implied by the paths.
 pub fn instance() -> BTreeMap<String, String> {
     let mac = "0e:1f:2a:3b:4c:5d";
-    let role = "imds-emulator-role";
+    let role = ROLE;
     let mut tree = BTreeMap::new();
     let mut put = |path: &str, value: &str| {
         tree.insert(path.to_owned(), value.to_owned());
@@ -69,7 +69,8 @@ pub fn instance() -> BTreeMap<String, String> {
         &md("iam/info"),
         "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"InstanceProfileArn\" : \"arn:aws:iam::123456789012:instance-profile/imds-emulator-role\",\n  \"InstanceProfileId\" : \"AIPAEMULATOR0EXAMPLE1\"\n}",
     );
-    put(&md(&format!("iam/security-credentials/{role}")), &credentials());
+    // Served with a current expiration (see the service); here for the listings.
+    put(&md(&format!("iam/security-credentials/{role}")), "");
     put(
         &md("identity-credentials/ec2/info"),
         "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"AccountId\" : \"123456789012\"\n}",
@@ -87,11 +88,43 @@ pub fn instance() -> BTreeMap<String, String> {
 /// The public-key directory names as listed (`0=name`).
 pub const PUBLIC_KEY_NAMES: [(&str, &str); 1] = [("0", "imds-emulator")];
 
-fn credentials() -> String {
+/// The role's credentials: a Code of Success unless `code` says otherwise,
+/// issued `updated` and expiring at `expiration` (Unix seconds), with an
+/// `AccountId` for the extended API.
+pub fn credentials(code: Option<&str>, updated: u64, expiration: u64, extended: bool) -> String {
+    if let Some(code) = code {
+        return format!(
+            "{{\n  \"Code\" : \"{code}\",\n  \"Message\" : \"EC2 cannot assume the role {ROLE}.\",\n  \"LastUpdated\" : \"{}\"\n}}",
+            rfc3339(updated)
+        );
+    }
+    let account = if extended { ",\n  \"AccountId\" : \"123456789012\"" } else { "" };
     format!(
-        "{{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAEMULATOR0EXAMPLE\",\n  \"SecretAccessKey\" : \"emulator/secret/not+a+real+one+0000000000\",\n  \"Token\" : \"IQoJb3JpZ2luX2VjE{}\",\n  \"Expiration\" : \"2026-11-26T21:47:55Z\"\n}}",
-        "EmulatorSessionToken".repeat(40)
+        "{{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"{}\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAEMULATOR0EXAMPLE\",\n  \"SecretAccessKey\" : \"emulator/secret/not+a+real+one+0000000000\",\n  \"Token\" : \"IQoJb3JpZ2luX2VjE{}\",\n  \"Expiration\" : \"{}\"{account}\n}}",
+        rfc3339(updated),
+        "EmulatorSessionToken".repeat(40),
+        rfc3339(expiration)
     )
+}
+
+/// The instance's IAM role.
+pub const ROLE: &str = "imds-emulator-role";
+
+/// Unix seconds as RFC 3339 in UTC (`2026-11-26T21:47:55Z`).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
 }
 
 fn identity_document() -> String {

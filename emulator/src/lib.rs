@@ -50,6 +50,24 @@ pub struct Faults {
     pub omit_ttl_header: bool,
     /// Serve a huge tree under `/latest/meta-data/` instead of the instance's.
     pub flood: Option<Flood>,
+    /// Answer 404 on the extended credentials API (a service without it).
+    pub no_extended_api: bool,
+    /// The instance has no IAM role: everything under `iam/` answers 404.
+    pub no_role: bool,
+    /// Credentials answer with this `Code` (say `AssumeRoleUnauthorizedAccess`).
+    pub credentials_code: Option<String>,
+    /// Credentials expired an hour ago (a service having trouble).
+    pub expired_credentials: bool,
+    /// `placement/region` answers 404 (the Region is then in the identity document).
+    pub no_placement_region: bool,
+    /// A spot interruption notice with this action (`terminate`, `stop`,
+    /// `hibernate`) appears this long after the faults are set, for a time two
+    /// minutes after that.
+    pub spot_notice: Option<(Duration, String)>,
+    /// A rebalance recommendation appears this long after the faults are set.
+    pub rebalance_after: Option<Duration>,
+    /// Scheduled maintenance events (a JSON array) served instead of `[]`.
+    pub maintenance: Option<String>,
 }
 
 /// A hostile tree: `/latest/meta-data/` lists `dirs` directories (`d0/`, `d1/`,
@@ -124,6 +142,10 @@ impl Default for Options {
 struct Shared {
     options: Options,
     faults: Mutex<Faults>,
+    /// When the faults were set (notices appear relative to it), monotonic and wall.
+    faults_set: Mutex<(Instant, u64)>,
+    /// The path of every request answered, in order (bounded by `max_requests`).
+    paths: Mutex<Vec<String>>,
     tokens: Mutex<HashMap<String, Instant>>,
     tree: BTreeMap<String, String>,
     requests: AtomicUsize,
@@ -177,6 +199,8 @@ impl Service {
         Service {
             shared: Arc::new(Shared {
                 faults: Mutex::new(options.faults.clone()),
+                faults_set: Mutex::new((Instant::now(), unix_now())),
+                paths: Mutex::default(),
                 options,
                 tokens: Mutex::default(),
                 tree: data::instance(),
@@ -207,6 +231,11 @@ impl Service {
             }
         };
         shared.requests.fetch_add(1, Ordering::SeqCst);
+        let mut paths = shared.paths.lock().unwrap_or_else(|e| e.into_inner());
+        if paths.len() < shared.options.max_requests {
+            paths.push(request.path.unwrap_or_default().to_owned());
+        }
+        drop(paths);
         match respond(&request, shared, keep_alive) {
             Outcome::Silence => Answer::Silence,
             Outcome::Bytes { head, body } => {
@@ -217,14 +246,20 @@ impl Service {
         }
     }
 
-    /// Replaces the faults in force.
+    /// Replaces the faults in force (notices count their delay from now).
     pub fn set_faults(&self, faults: Faults) {
         *self.shared.faults() = faults;
+        *self.shared.faults_set.lock().unwrap_or_else(|e| e.into_inner()) = (Instant::now(), unix_now());
     }
 
     /// Requests answered (or refused) so far.
     pub fn requests(&self) -> usize {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// The path of every request so far, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.shared.paths.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Tokens issued so far.
@@ -293,6 +328,11 @@ impl Emulator {
     /// Tokens issued so far.
     pub fn tokens_issued(&self) -> u64 {
         self.service.tokens_issued()
+    }
+
+    /// The path of every request so far, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.service.paths()
     }
 
     /// Stops accepting and waits for the accept thread.
@@ -444,12 +484,57 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
     let dir = if path.ends_with('/') { path.to_owned() } else { format!("{path}/") };
     let found = match flood {
         Some(flood) => flood.body(path),
-        None => shared.tree.get(path).cloned().or_else(|| data::listing(&shared.tree, &dir)),
+        None => dynamic(path, shared)
+            .unwrap_or_else(|| shared.tree.get(path).cloned().or_else(|| data::listing(&shared.tree, &dir))),
     };
     let Some(body) = found else {
         return split(xhtml(404, "Not Found", keep_alive));
     };
     build(200, "OK", body.as_bytes(), ttl_header, keep_alive, chunked)
+}
+
+/// The answers that depend on the faults and the clock: credentials (with a
+/// current expiration), the role, the Region, the notices. `Some(None)` is a 404.
+fn dynamic(path: &str, shared: &Shared) -> Option<Option<String>> {
+    let faults = shared.faults().clone();
+    let (set_at, set_wall) = *shared.faults_set.lock().unwrap_or_else(|e| e.into_inner());
+    let md = path.strip_prefix("/latest/meta-data/")?;
+    if md.starts_with("iam") && faults.no_role {
+        return Some(None);
+    }
+    let now = unix_now();
+    let credentials = |extended| {
+        let expiration = if faults.expired_credentials { now - 3600 } else { now + 6 * 3600 };
+        data::credentials(faults.credentials_code.as_deref(), now - 600, expiration, extended)
+    };
+    let appeared = |after: Duration| set_at.elapsed() >= after;
+    let role = data::ROLE;
+    Some(match md {
+        "iam/security-credentials-extended" | "iam/security-credentials-extended/" if !faults.no_extended_api => {
+            Some(role.to_owned())
+        }
+        "iam/security-credentials-extended" | "iam/security-credentials-extended/" => None,
+        _ if md.strip_prefix("iam/security-credentials-extended/") == Some(role) => {
+            (!faults.no_extended_api).then(|| credentials(true))
+        }
+        _ if md.strip_prefix("iam/security-credentials-extended/").is_some() => None,
+        _ if md.strip_prefix("iam/security-credentials/") == Some(role) => Some(credentials(false)),
+        "placement/region" if faults.no_placement_region => None,
+        "spot/instance-action" => faults.spot_notice.filter(|(after, _)| appeared(*after)).map(|(after, action)| {
+            let time = data::rfc3339(set_wall + after.as_secs() + 120);
+            format!("{{\"action\": \"{action}\", \"time\": \"{time}\"}}")
+        }),
+        "events/recommendations/rebalance" => faults
+            .rebalance_after
+            .filter(|after| appeared(*after))
+            .map(|after| format!("{{\"noticeTime\": \"{}\"}}", data::rfc3339(set_wall + after.as_secs()))),
+        "events/maintenance/scheduled" if faults.maintenance.is_some() => faults.maintenance,
+        _ => return None,
+    })
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 fn reason(status: u16) -> &'static str {
