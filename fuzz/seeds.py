@@ -52,3 +52,19 @@ write("walk", "latest-chunked", walk(3, b"dynamic\nmeta-data\nuser-data", b"inst
 write("walk", "deep", walk(0, *[b"d/"] * 8))
 write("walk", "wide", walk(8, b"\n".join(b"e%d/" % i for i in range(60))))
 write("walk", "bad-listing", walk(0, b"a\n\nb"))
+
+# json: documents as served, and a few edges.
+for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "documents", "*.json"))):
+    write("json", os.path.basename(path)[:-5], open(path, "rb").read())
+write("json", "escapes", b'["a\\"b\\\\c\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00", -0.5e-3, true, false, null, {}]')
+write("json", "duplicate", b'{"a":1,"\\u0061":2}')
+write("json", "deep", b"[" * 20 + b"]" * 20)
+# documents: a byte choosing the type, then a body.
+kinds = {"identity": 0, "credentials": 1, "credentials_extended": 1, "credentials_failure": 1, "iam_info": 2,
+         "spot_instance_action": 3, "rebalance": 4, "maintenance_scheduled": 5}
+for name, kind in kinds.items():
+    write("documents", name, bytes([kind]) + open(os.path.join(ROOT, "tests", "fixtures", "documents", name + ".json"), "rb").read())
+write("timestamp", "rfc3339", b"2026-11-26T21:47:55.123+01:00")
+write("timestamp", "event", b"21 Jan 2019 09:00:43 GMT")
+write("timestamp", "leap", b"2016-12-31T23:59:60Z")
+write("sdk_config", "profiles", b"[default]\nec2_metadata_service_endpoint = http://127.0.0.1:1338 # c\n[profile dev]\nx=y\xffhttp://[::1]:8080\xffIPv6\xfftrue")

@@ -22,3 +22,9 @@ impl fmt::Display for BufferTooSmall {
 }
 
 impl core::error::Error for BufferTooSmall {}
+
+/// Zeroes `buf` in a way the compiler does not remove (the `zeroize` crate):
+/// for a receive buffer that held credentials, once you are done with them.
+pub fn wipe(buf: &mut [u8]) {
+    zeroize::Zeroize::zeroize(buf);
+}

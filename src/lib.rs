@@ -93,7 +93,7 @@ mod walk;
 mod watch;
 pub mod wire;
 
-pub use buffer::BufferTooSmall;
+pub use buffer::{BufferTooSmall, wipe};
 pub use client::{
     Action, Answer, BodyMode, Client, Config, Error, ErrorKind, InvalidUserAgent, Phase, REQUEST_STATE_BYTES,
     TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,

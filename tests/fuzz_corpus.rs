@@ -54,3 +54,23 @@ fn session_corpus() {
 fn walk_corpus() {
     replay("walk", checks::walk);
 }
+
+#[test]
+fn json_corpus() {
+    replay("json", checks::json);
+}
+
+#[test]
+fn documents_corpus() {
+    replay("documents", checks::documents);
+}
+
+#[test]
+fn timestamp_corpus() {
+    replay("timestamp", checks::timestamp);
+}
+
+#[test]
+fn sdk_config_corpus() {
+    replay("sdk_config", checks::sdk_config);
+}

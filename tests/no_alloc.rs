@@ -156,3 +156,63 @@ fn a_walk_allocates_nothing() {
     assert_eq!(counted, 0, "the walk allocated");
     assert_eq!(visits, 8, "3 directories and a public key's, 3 leaves, 1 gone");
 }
+
+#[test]
+fn documents_flows_and_configuration_allocate_nothing() {
+    let credentials: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 190\r\n\r\n{\"Code\":\"Success\",\"AccessKeyId\":\"ASIA\",\"SecretAccessKey\":\"s\\u0065cret\",\"Token\":\"t\",\"Expiration\":\"2026-11-26T21:47:55Z\",\"AccountId\":\"123456789012\",\"LastUpdated\":\"2026-11-26T15:12:40.5+01:00\"}";
+    assert_eq!(credentials.len() - credentials.windows(4).position(|w| w == b"\r\n\r\n").unwrap() - 4, 190);
+    let mut transport = imds::driver::MemoryTransport::new(|request: &[u8]| {
+        Some(match request.split(|&b| b == b' ').nth(1).unwrap_or_default() {
+            b"/latest/api/token" => &b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ntokenA"[..],
+            b"/latest/meta-data/iam/security-credentials-extended/" => b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nrole",
+            b"/latest/meta-data/iam/security-credentials-extended/role" => credentials,
+            b"/latest/meta-data/placement/region" => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+            b"/latest/dynamic/instance-identity/document" => {
+                b"HTTP/1.1 200 OK\r\nContent-Length: 45\r\n\r\n{\"region\":\"eu-west-1\",\"kernelId\":null,\"x\":[]}"
+            }
+            b"/latest/meta-data/spot/instance-action" => {
+                b"HTTP/1.1 200 OK\r\nContent-Length: 52\r\n\r\n{\"action\":\"terminate\",\"time\":\"2026-11-30T08:22:00Z\"}"
+            }
+            _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+        })
+    });
+    let mut client = imds::Client::new(imds::Config::DEFAULT, 5);
+    let mut clock = imds::driver::ManualClock::default();
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 1024]);
+    let mut flow = imds::CredentialsFlow::new();
+    let mut watch = imds::Watch::new(clock.now, imds::DEFAULT_WATCH_INTERVAL);
+    let mut notices = 0;
+    let counted = allocations_during(|| {
+        let now = imds::parse::Timestamp::from_unix(1_795_700_000);
+        let fetched =
+            imds::driver::complete(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut flow.fetch(now))
+                .unwrap();
+        let mut secret = [0u8; 16];
+        assert_eq!(fetched.credentials.secret_access_key.expose().unescape_into(&mut secret), Ok("secret"));
+        assert_eq!(
+            fetched.credentials.last_updated.map(|t| t.unix_seconds()),
+            Some(1_795_702_360),
+            "15:12:40+01:00 is 14:12:40Z"
+        );
+        let mut region_flow = imds::RegionFlow::new();
+        let region =
+            imds::driver::complete(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut region_flow)
+                .unwrap();
+        assert_eq!(region, "eu-west-1");
+        let _ = imds::driver::watch(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut watch, |_| {
+            notices += 1;
+            std::ops::ControlFlow::Break(())
+        });
+        assert!(imds::parse::json::parse(b"[{\"a\":[1,2,{\"b\":null}]},\"\\ud83d\\ude00\",-1.5e3]").is_ok());
+        assert!(imds::parse::json::parse(b"{\"a\":1,\"\\u0061\":2}").is_err());
+        assert!(imds::parse::Timestamp::parse_event_time("21 Jan 2019 09:00:43 GMT").is_ok());
+        assert!(imds::catalog::interface("0e:49:61:0f:c3:11", imds::catalog::Interface::VpcId).is_ok());
+        let settings = imds::sdk_config::Settings {
+            environment: imds::sdk_config::Source { endpoint_mode: Some("IPv6"), ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(imds::sdk_config::resolve(&settings).map(|r| r.endpoint), Ok(Endpoint::IPV6));
+    });
+    assert_eq!(counted, 0, "documents, flows or configuration allocated");
+    assert_eq!(notices, 1);
+}

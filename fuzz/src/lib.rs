@@ -544,3 +544,151 @@ pub fn walk(data: &[u8]) {
     let attempts = imds::Config::DEFAULT.max_attempts as usize;
     assert!(requests <= 1 + attempts * limits.max_nodes as usize, "{requests} requests");
 }
+
+/// Fuzz input: a JSON document. Checked against serde_json as an oracle: what
+/// the scanner accepts, serde_json accepts (but for numbers too large for an
+/// f64, which are valid JSON); what serde_json accepts and the scanner refuses
+/// is a duplicate key, nesting past the depth limit, or too many members. An
+/// accepted document prints (compact) to a document that parses to the same
+/// text; every string unescapes into exactly its unescaped length.
+pub fn json(data: &[u8]) {
+    use imds::parse::json::{self, JsonErrorKind, Value};
+    let ours = json::parse(data);
+    let theirs = serde_json::from_slice::<serde_json::Value>(data);
+    match (&ours, &theirs) {
+        (Ok(_), Err(e)) => {
+            let message = e.to_string();
+            assert!(message.contains("number out of range"), "accepted what serde_json refuses: {message}");
+        }
+        (Err(e), Ok(_)) => assert!(
+            matches!(e.kind, JsonErrorKind::DuplicateKey | JsonErrorKind::TooDeep | JsonErrorKind::TooManyMembers),
+            "refused valid JSON: {e:?}"
+        ),
+        (Err(e), Err(_)) => assert!(e.offset <= data.len(), "offset {} past {}", e.offset, data.len()),
+        (Ok(_), Ok(_)) => {}
+    }
+    let Ok(root) = ours else { return };
+    let compact = root.to_string();
+    let again = json::parse(compact.as_bytes()).expect("the compact form parses");
+    assert_eq!(again.to_string(), compact, "printing is stable");
+    fn strings(value: Value<'_>, check: &mut impl FnMut(imds::parse::json::JsonStr<'_>)) {
+        match value {
+            Value::String(s) => check(s),
+            Value::Array(a) => a.iter().for_each(|v| strings(v, check)),
+            Value::Object(o) => o.members().for_each(|(k, v)| {
+                check(k);
+                strings(v, check)
+            }),
+            _ => {}
+        }
+    }
+    let mut buf = vec![0u8; data.len() * 4 + 8];
+    strings(root, &mut |s| {
+        let len = s.unescaped_len();
+        let text = s.unescape_into(&mut buf).expect("room for it").to_owned();
+        assert_eq!(text.len(), len);
+        assert_eq!(text, s.to_string());
+        assert_eq!(s.unescape_into(&mut buf[..len.saturating_sub(1)]).is_err(), len > 0);
+        assert!(s.eq_str(&text));
+    });
+}
+
+/// Fuzz input: a byte choosing the document type, then a body. Parsing never
+/// panics; an accepted document's every field can be read.
+pub fn documents(data: &[u8]) {
+    use imds::parse::{Credentials, IamInfo, IdentityDocument, MaintenanceEvents, RebalanceRecommendation, SpotAction};
+    let Some((&choice, body)) = data.split_first() else { return };
+    let mut buf = vec![0u8; body.len() * 4 + 8];
+    let mut read = |s: imds::parse::json::JsonStr<'_>| {
+        let _ = s.unescape_into(&mut buf).expect("room for it");
+    };
+    match choice % 6 {
+        0 => {
+            if let Ok(doc) = IdentityDocument::parse(body) {
+                for s in [doc.account_id, doc.architecture, doc.availability_zone, doc.image_id, doc.instance_id]
+                    .into_iter()
+                    .flatten()
+                {
+                    read(s);
+                }
+                for list in [doc.billing_products, doc.devpay_product_codes, doc.marketplace_product_codes]
+                    .into_iter()
+                    .flatten()
+                {
+                    list.iter().for_each(&mut read);
+                }
+                let _ = doc.pending_time.map(|t| t.to_string());
+            }
+        }
+        1 => {
+            if let Ok(c) = Credentials::parse(body) {
+                read(c.access_key_id);
+                read(c.secret_access_key.expose());
+                read(c.session_token.expose());
+                assert!(
+                    !format!("{c:?}").contains(&c.secret_access_key.expose().to_string())
+                        || c.secret_access_key.expose().raw().len() < 3
+                );
+                let _ = c.expiration.to_string();
+            }
+        }
+        2 => {
+            if let Ok(info) = IamInfo::parse(body) {
+                read(info.instance_profile_arn);
+            }
+        }
+        3 => {
+            if let Ok(spot) = SpotAction::parse(body) {
+                read(spot.action);
+            }
+        }
+        4 => {
+            let _ = RebalanceRecommendation::parse(body);
+        }
+        _ => {
+            if let Ok(events) = MaintenanceEvents::parse(body) {
+                for event in events.iter() {
+                    read(event.code);
+                }
+            }
+        }
+    }
+}
+
+/// Fuzz input: text tried as an RFC 3339 time and as an event time. An
+/// accepted RFC 3339 time prints as RFC 3339 UTC that parses to the same instant.
+pub fn timestamp(data: &[u8]) {
+    use imds::parse::Timestamp;
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(t) = Timestamp::parse_rfc3339(text) {
+        let shown = t.to_string();
+        assert_eq!(Timestamp::parse_rfc3339(&shown), Ok(t), "{text} -> {shown}");
+    }
+    if let Ok(t) = Timestamp::parse_event_time(text) {
+        assert_eq!(Timestamp::parse_rfc3339(&t.to_string()), Ok(t));
+    }
+}
+
+/// Fuzz input: a shared config file and settings separated by 0xFF: reading a
+/// profile never panics, and resolving is total (an endpoint or an error).
+pub fn sdk_config(data: &[u8]) {
+    use imds::sdk_config::{Settings, Source, profile_value, resolve};
+    let mut parts = data.split(|&b| b == 0xff).map(|p| std::str::from_utf8(p).ok());
+    let file = parts.next().flatten().unwrap_or_default();
+    let mut next = || parts.next().flatten();
+    let (endpoint, mode, v1) = (next(), next(), next());
+    for profile in ["default", "dev", ""] {
+        let value = profile_value(file, profile, "ec2_metadata_service_endpoint");
+        assert!(value.is_none_or(|v| file.contains(v)));
+    }
+    let source = Source { endpoint, endpoint_mode: mode, disabled: v1, v1_disabled: v1 };
+    let profile = Source {
+        endpoint: profile_value(file, "default", "ec2_metadata_service_endpoint"),
+        endpoint_mode: profile_value(file, "default", "ec2_metadata_service_endpoint_mode"),
+        disabled: None,
+        v1_disabled: profile_value(file, "default", "ec2_metadata_v1_disabled"),
+    };
+    if let Ok(resolved) = resolve(&Settings { environment: source, profile, ..Settings::default() }) {
+        assert!(!resolved.endpoint.to_string().is_empty());
+    }
+}

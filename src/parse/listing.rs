@@ -1,8 +1,9 @@
 //! Directory listings: the bodies of paths ending in `/`.
 //!
 //! Entries are separated by `\n` (a `\r` before it is tolerated, and so is one
-//! trailing newline). Entries hold visible ASCII only; an empty entry or any other
-//! byte is an error carrying its offset. What an entry names depends on the
+//! trailing newline). An entry is one path segment: visible ASCII, with a `/`
+//! only at its end; an empty entry, any other byte or an inner `/` is an error
+//! carrying its offset. What an entry names depends on the
 //! directory it was listed in, so the parser is told which one it reads:
 //!
 //! - an entry ending in `/` is a directory;
@@ -124,7 +125,8 @@ pub struct ListingError {
 pub enum ListingErrorKind {
     /// An empty line.
     EmptyEntry,
-    /// A byte other than visible ASCII (control, space, non-ASCII).
+    /// A byte other than visible ASCII (control, space, non-ASCII), or a `/`
+    /// before an entry's end (an entry is one path segment).
     InvalidByte(u8),
 }
 
@@ -162,8 +164,10 @@ impl<'a> Listing<'a> {
             if entry.is_empty() {
                 return Err(ListingError { offset, kind: ListingErrorKind::EmptyEntry });
             }
-            if let Some(i) = entry.iter().position(|&b| !crate::token::is_visible_ascii(b)) {
-                let byte = entry.get(i).copied().unwrap_or_default();
+            // One path segment: visible ASCII, a `/` only at the end (a directory).
+            let last = entry.len() - 1;
+            let bad = |&(i, &b): &(usize, &u8)| !crate::token::is_visible_ascii(b) || (b == b'/' && i != last);
+            if let Some((i, &byte)) = entry.iter().enumerate().find(bad) {
                 return Err(ListingError { offset: offset + i, kind: ListingErrorKind::InvalidByte(byte) });
             }
             rest = after;
@@ -355,6 +359,10 @@ mod tests {
             assert_eq!(Listing::parse("/", body), Err(ListingError { offset, kind }), "{body:?}");
         }
         assert_eq!(Listing::parse("/", b"a\rb"), Err(ListingError { offset: 1, kind: InvalidByte(b'\r') }));
+        // An entry is one segment: `d/v` would add two levels to a walk (found by fuzzing).
+        assert_eq!(Listing::parse("/", b"ok/\nd/v"), Err(ListingError { offset: 5, kind: InvalidByte(b'/') }));
+        assert_eq!(Listing::parse("/", b"//"), Err(ListingError { offset: 0, kind: InvalidByte(b'/') }));
+        assert_eq!(Listing::parse("/", b"/").map(|l| l.count()), Ok(1));
     }
 
     #[test]

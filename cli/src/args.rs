@@ -1,0 +1,207 @@
+//! The command line: options anywhere, one command, its argument.
+
+use std::time::Duration;
+
+use imds::{TokenTtl, V1Fallback, WalkLimits, path};
+
+pub const USAGE: &str = "\
+usage: imds [OPTIONS] <COMMAND>
+
+commands:
+  get PATH          the body's bytes, unchanged, on stdout
+  walk [ROOT]       every leaf under ROOT (default /latest/meta-data/), streamed as one
+                    JSON object mapping full paths to bodies (null for a listed path gone)
+  credentials       the IAM role's credentials as one JSON object in the credential_process
+                    format (credential_process = imds credentials, in an AWS profile)
+  region            the instance's Region
+  identity          the instance identity document as one JSON object
+  watch             one JSON line per new or changed interruption notice (spot,
+                    rebalance, scheduled maintenance)
+  endpoint          the endpoint the settings resolve to; sends nothing
+
+options:
+  --endpoint URL        the metadata service (beats AWS_EC2_METADATA_SERVICE_ENDPOINT and
+                        the profile's ec2_metadata_service_endpoint); http only
+  --ipv6                the IPv6 endpoint mode (an endpoint set anywhere beats it)
+  --ttl SECONDS         token TTL, 1..=21600 (default 21600)
+  --v1-fallback MODE    never | rejected | timeout (default never; AWS_EC2_METADATA_V1_DISABLED
+                        or ec2_metadata_v1_disabled = true also mean never)
+  --attempts N          attempts per request (default 4)
+  --timeout-ms N        connect and read timeout (default 1000)
+  --max-nodes N         walk: most nodes (requests) (default 4096)
+  --max-bytes N         walk: most bytes of bodies (default 16777216)
+  --deadline-ms N       walk: most time in all (default 60000)
+  --role NAME           credentials: the IAM role, instead of discovering it
+  --redacted            credentials: \"<redacted>\" instead of the secret values
+  --interval-ms N       watch: time between rounds of polls (default 5000)
+  --until-notice        watch: exit 0 after the first notice
+  --emulator            start the built-in emulator on a free loopback port and use it
+  --stats               print requests and wall time on stderr
+  -h, --help            this text
+  -V, --version         the version
+
+environment: AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE,
+AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_V1_DISABLED, and the profile AWS_PROFILE
+(default) of AWS_CONFIG_FILE (~/.aws/config), as the AWS SDKs read them.
+
+exit status: 0 done; 1 the service or network failed (one line on stderr); 2 usage error";
+
+pub enum Command {
+    Get(String),
+    Walk(String),
+    Credentials,
+    Region,
+    Identity,
+    Watch,
+    Endpoint,
+}
+
+impl Command {
+    /// Whether the command talks to the service.
+    pub fn sends(&self) -> bool {
+        !matches!(self, Command::Endpoint)
+    }
+}
+
+pub struct Args {
+    pub endpoint: Option<String>,
+    pub ipv6: bool,
+    pub ttl: Option<TokenTtl>,
+    pub v1_fallback: Option<V1Fallback>,
+    pub attempts: Option<u8>,
+    pub timeout: Option<Duration>,
+    pub limits: WalkLimits,
+    pub role: Option<String>,
+    pub redacted: bool,
+    pub interval: Duration,
+    pub until_notice: bool,
+    pub emulator: bool,
+    pub stats: bool,
+    pub command: Command,
+}
+
+pub enum Parsed {
+    Run(Box<Args>),
+    Help,
+    Version,
+}
+
+fn number<T: std::str::FromStr>(option: &str, value: &str, what: &str) -> Result<T, String> {
+    value.parse().map_err(|_| format!("bad {option} {value:?}: {what}"))
+}
+
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parsed, String> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut limits = WalkLimits::DEFAULT;
+    let mut positional: Vec<String> = Vec::new();
+    let mut parsed = Args {
+        endpoint: None,
+        ipv6: false,
+        ttl: None,
+        v1_fallback: None,
+        attempts: None,
+        timeout: None,
+        limits,
+        role: None,
+        redacted: false,
+        interval: imds::DEFAULT_WATCH_INTERVAL,
+        until_notice: false,
+        emulator: false,
+        stats: false,
+        command: Command::Endpoint,
+    };
+    fn value(parser: &mut lexopt::Parser, name: &str) -> Result<String, String> {
+        parser
+            .value()
+            .map_err(|_| format!("{name} needs a value"))?
+            .into_string()
+            .map_err(|_| format!("{name}: not UTF-8"))
+    }
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long("endpoint") => parsed.endpoint = Some(value(&mut parser, "--endpoint")?),
+            Long("ipv6") => parsed.ipv6 = true,
+            Long("emulator") => parsed.emulator = true,
+            Long("stats") => parsed.stats = true,
+            Long("redacted") => parsed.redacted = true,
+            Long("until-notice") => parsed.until_notice = true,
+            Long("ttl") => {
+                let seconds: u32 = number("--ttl", &value(&mut parser, "--ttl")?, "a number of seconds")?;
+                parsed.ttl = Some(TokenTtl::new(seconds).map_err(|e| format!("bad TTL: {e}"))?);
+            }
+            Long("v1-fallback") => {
+                let mode = value(&mut parser, "--v1-fallback")?;
+                let fallback = V1Fallback::parse(&mode)
+                    .ok_or_else(|| format!("bad --v1-fallback {mode:?}: never, rejected or timeout"))?;
+                parsed.v1_fallback = Some(fallback);
+            }
+            Long("attempts") => {
+                let attempts: u8 = number("--attempts", &value(&mut parser, "--attempts")?, "a number from 1 to 255")?;
+                if attempts == 0 {
+                    return Err("bad --attempts 0: a number from 1 to 255".into());
+                }
+                parsed.attempts = Some(attempts);
+            }
+            Long("timeout-ms") => {
+                let ms: u64 = number("--timeout-ms", &value(&mut parser, "--timeout-ms")?, "a positive number")?;
+                if ms == 0 {
+                    return Err("bad --timeout-ms 0: a positive number".into());
+                }
+                parsed.timeout = Some(Duration::from_millis(ms));
+            }
+            Long("max-nodes") => {
+                limits.max_nodes = number("--max-nodes", &value(&mut parser, "--max-nodes")?, "a number of nodes")?
+            }
+            Long("max-bytes") => {
+                limits.max_body_bytes = number("--max-bytes", &value(&mut parser, "--max-bytes")?, "a number of bytes")?
+            }
+            Long("deadline-ms") => {
+                limits.timeout = Some(Duration::from_millis(number(
+                    "--deadline-ms",
+                    &value(&mut parser, "--deadline-ms")?,
+                    "milliseconds",
+                )?));
+            }
+            Long("interval-ms") => {
+                let ms: u64 = number("--interval-ms", &value(&mut parser, "--interval-ms")?, "a positive number")?;
+                if ms == 0 {
+                    return Err("bad --interval-ms 0: a positive number".into());
+                }
+                parsed.interval = Duration::from_millis(ms);
+            }
+            Long("role") => parsed.role = Some(value(&mut parser, "--role")?),
+            Short('h') | Long("help") => return Ok(Parsed::Help),
+            Short('V') | Long("version") => return Ok(Parsed::Version),
+            Value(v) => positional.push(v.into_string().map_err(|_| "arguments must be UTF-8".to_owned())?),
+            other => return Err(format!("{} (see --help)", other.unexpected())),
+        }
+    }
+    if parsed.emulator && parsed.endpoint.is_some() {
+        return Err("--emulator and --endpoint exclude each other: the emulator is the endpoint".into());
+    }
+    parsed.limits = limits;
+    parsed.command = match positional.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["get", path] => {
+            path::validate(path).map_err(|e| format!("bad path {path:?}: {e}"))?;
+            Command::Get(path.to_owned())
+        }
+        ["walk"] => Command::Walk("/latest/meta-data/".to_owned()),
+        ["walk", root] => {
+            let root = if root.ends_with('/') { root.to_owned() } else { format!("{root}/") };
+            path::validate(&root).map_err(|e| format!("bad root {root:?}: {e}"))?;
+            Command::Walk(root)
+        }
+        ["credentials"] => Command::Credentials,
+        ["region"] => Command::Region,
+        ["identity"] => Command::Identity,
+        ["watch"] => Command::Watch,
+        ["endpoint"] => Command::Endpoint,
+        [] => return Err("no command (see --help)".into()),
+        _ => return Err(format!("bad command {:?} (see --help)", positional.join(" "))),
+    };
+    if let Some(role) = &parsed.role {
+        imds::CredentialsFlow::with_role(role).map_err(|_| format!("bad --role {role:?}: not an IAM role name"))?;
+    }
+    Ok(Parsed::Run(Box::new(parsed)))
+}
