@@ -19,6 +19,9 @@ fn main() {
     println!("| `Endpoint` | {} |", size_of::<imds::Endpoint>());
     println!("| `Token` | {} |", size_of::<imds::Token>());
     println!("| `Walk` (without its pending-path buffer) | {} |", size_of::<imds::Walk<'static>>());
+    println!("| `CredentialsFlow` (the API and the role kept) | {} |", size_of::<imds::CredentialsFlow>());
+    println!("| `RegionFlow` | {} |", size_of::<imds::RegionFlow>());
+    println!("| `Watch` | {} |", size_of::<imds::Watch>());
     println!("| `wire::MAX_REQUEST_LEN` (largest request) | {} |", imds::wire::MAX_REQUEST_LEN);
     println!("| `wire::max_request_len(64)` (paths up to 64 bytes) | {} |", imds::wire::max_request_len(64));
 }

@@ -45,6 +45,53 @@ fn session() -> usize {
     listed * visits
 }
 
+/// Documents, timestamps, the catalog, the configuration and the flows.
+fn typed() -> usize {
+    let mut total = 0;
+    let credentials = black_box(
+        &br#"{"Code":"Success","AccessKeyId":"ASIA","SecretAccessKey":"s","Token":"t","Expiration":"2026-11-26T21:47:55Z"}"#[..],
+    );
+    if let Ok(c) = imds::parse::Credentials::parse(credentials) {
+        total += c.access_key_id.unescaped_len() + c.expiration.unix_seconds() as usize % 7;
+    }
+    if let Ok(doc) = imds::parse::IdentityDocument::parse(black_box(br#"{"region":"eu-west-1","kernelId":null}"#)) {
+        total += doc.region.map_or(0, |r| r.unescaped_len());
+    }
+    total += imds::parse::MaintenanceEvents::parse(black_box(b"[]")).map_or(0, |e| usize::from(e.is_empty()));
+    total += imds::parse::Timestamp::parse_event_time(black_box("21 Jan 2019 09:00:43 GMT")).map_or(0, |_| 1);
+    total += imds::catalog::tag(black_box("Name")).map_or(0, |p| p.len());
+    let settings =
+        imds::sdk_config::Settings { endpoint: Some(black_box("http://127.0.0.1:1338")), ..Default::default() };
+    total += imds::sdk_config::resolve(&settings).map_or(0, |r| usize::from(r.endpoint.port()));
+    // A region through the flow, over the in-memory transport.
+    let mut client = Client::new(Config::default(), 3);
+    let mut transport = MemoryTransport::new(|request: &[u8]| {
+        Some(if request.starts_with(b"PUT") {
+            TOKEN
+        } else {
+            &b"HTTP/1.1 200 OK
+Content-Length: 9
+
+eu-west-1"[..]
+        })
+    });
+    let mut clock = ManualClock::default();
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 512]);
+    let mut region = imds::RegionFlow::new();
+    total += imds::driver::complete(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut region)
+        .map_or(0, str::len);
+    let mut flow = imds::CredentialsFlow::new();
+    let _ = imds::driver::complete(
+        &mut client,
+        &mut transport,
+        &mut clock,
+        &mut tx,
+        &mut rx,
+        &mut flow.fetch(imds::parse::Timestamp::UNIX_EPOCH),
+    );
+    total
+}
+
 fn exercise() -> usize {
     let mut total = 0;
     let endpoint = Endpoint::parse(black_box("http://[::1]:8080")).unwrap_or(Endpoint::IPV6);
@@ -101,7 +148,7 @@ fn exercise() -> usize {
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     // 0 when everything above did its job.
-    if black_box(exercise()) > 0 && black_box(session()) > 0 { 0 } else { 1 }
+    if black_box(exercise()) > 0 && black_box(session()) > 0 && black_box(typed()) > 0 { 0 } else { 1 }
 }
 
 #[panic_handler]
