@@ -5,8 +5,9 @@ use imds::parse::{Entry, Listing};
 use imds::wire::{Decoded, Decoder, Limits, Progress, Reader, Request, Response};
 use imds::{Action, Answer, BodyMode, Token, Visit};
 
-/// A secret access key, also valid as a token and as a listing entry.
-pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY";
+/// A secret access key, also valid as a token and inside a listing entry (so
+/// without the `/` real keys may have: an entry is one path segment).
+pub const SECRET: &str = "wJalrXUtnFEMI+K7MDENG+bPxRfiCYSECRETKEY";
 
 /// A credentials document holding [`SECRET`], one entry per line.
 pub fn body() -> Vec<u8> {
