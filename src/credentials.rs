@@ -72,8 +72,10 @@ impl From<Error> for CredentialsError {
 }
 
 /// Credentials as a caller uses them: the document, when they are due for
-/// refresh, and whether they were served expired.
+/// refresh, and whether they were served expired. Its secrets are
+/// [`Secret`](crate::parse::Secret)s: `<redacted>` in `Debug` and defmt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FetchedCredentials<'b> {
     /// The document (secrets inside are [`Secret`](crate::parse::Secret)s).
     pub credentials: Credentials<'b>,

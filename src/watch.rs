@@ -20,6 +20,7 @@ const PATHS: [&str; 3] =
 
 /// A new or changed notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Notice<'b> {
     /// The spot instance will be interrupted.
     Spot(SpotAction<'b>),

@@ -62,6 +62,9 @@ fn defmt_shows_lengths_never_bodies_or_tokens() {
             defmt::println!("{}", s.visit);
             defmt::println!("{}", s.token);
             defmt::println!("{}", s.request);
+            defmt::println!("{}", s.credentials);
+            defmt::println!("{}", s.fetched);
+            defmt::println!("{}", s.value);
         });
         assert!(stream.len() > 40, "everything was logged: {} bytes", stream.len());
         assert!(!contains(&stream, SECRET.as_bytes()), "secret in the defmt stream");

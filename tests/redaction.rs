@@ -26,6 +26,9 @@ fn debug_shows_lengths_never_bodies_or_tokens() {
             format!("{:?}", s.token),
             format!("{:?}", s.request),
             format!("{:#?}", s.listing.collect::<Vec<_>>()),
+            format!("{:?} {}", s.credentials, s.credentials.secret_access_key),
+            format!("{:?}", s.fetched),
+            format!("{:?} {:?}", s.value, s.value.as_object().map(|o| o.members().collect::<Vec<_>>())),
         ];
         // As text, and as a derived `Debug` of bytes prints them: "119, 74, 97, ...".
         let as_numbers = format!("{:?}", &SECRET.as_bytes()[..6]);

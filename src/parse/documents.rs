@@ -154,6 +154,7 @@ impl defmt::Format for Secret<'_> {
 
 /// An array of strings (product codes), checked to hold strings only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Strings<'a>(Array<'a>);
 
 impl<'a> Strings<'a> {
@@ -248,6 +249,7 @@ fn success(value: Option<Value<'_>>) -> Result<(), DocumentError> {
 
 /// `/latest/dynamic/instance-identity/document`: every field, `null` as `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct IdentityDocument<'a> {
     /// `accountId`.
     pub account_id: Option<JsonStr<'a>>,
@@ -340,6 +342,7 @@ impl<'a> IdentityDocument<'a> {
 
 /// `/latest/meta-data/iam/info`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct IamInfo<'a> {
     /// `LastUpdated`.
     pub last_updated: Option<Timestamp>,
@@ -436,6 +439,7 @@ pub enum SpotActionKind {
 
 /// `/latest/meta-data/spot/instance-action`: `{"action": "terminate", "time": "…"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SpotAction<'a> {
     /// What will happen.
     pub kind: SpotActionKind,
@@ -481,11 +485,13 @@ impl RebalanceRecommendation {
 /// `/latest/meta-data/events/maintenance/scheduled` (and `history`): an array
 /// of events, each checked when parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MaintenanceEvents<'a>(Array<'a>);
 
 /// One scheduled maintenance event. Its times are in the service's
 /// `21 Jan 2019 09:00:43 GMT` form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct MaintenanceEvent<'a> {
     /// `Code` (`system-reboot`, `instance-stop`, ...).
     pub code: JsonStr<'a>,

@@ -531,6 +531,7 @@ impl Iterator for Chars<'_> {
 
 /// A number as written; read it as the type you need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Number<'a> {
     raw: &'a str,
 }
@@ -559,6 +560,7 @@ impl<'a> Number<'a> {
 
 /// A value of a validated document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Value<'a> {
     /// `null`.
     Null,
@@ -670,6 +672,13 @@ impl fmt::Debug for Object<'_> {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Object<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Object(<{=usize} bytes>)", self.bytes.len())
+    }
+}
+
 /// An array of a validated document.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Array<'a> {
@@ -692,6 +701,13 @@ impl<'a> Array<'a> {
 impl fmt::Debug for Array<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Array(<{} bytes>)", self.bytes.len())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Array<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Array(<{=usize} bytes>)", self.bytes.len())
     }
 }
 
