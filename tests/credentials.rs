@@ -279,3 +279,31 @@ fn no_role_failures_and_invalid_documents_are_clear_errors() {
     assert!(matches!(error, CredentialsError::Request(e) if e.status() == Some(500)), "{error:?}");
     assert_eq!(CredentialsFlow::with_role("a/b"), Err(CredentialsError::InvalidRole));
 }
+
+#[test]
+fn flow_calls_out_of_order_are_typed_errors() {
+    use imds::{Flow, RegionError, RegionFlow, Step};
+    let sim = scripted(vec![get(EXTENDED, 200, "role"), get(&format!("{EXTENDED}role"), 200, &document(None))]);
+    let (mut client, mut transport, mut clock) = (new_client(imds::Config::DEFAULT), sim.transport(), sim.clock());
+    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 4096]);
+    let mut flow = CredentialsFlow::new();
+    let mut fetch = flow.fetch(wall("2025-03-01T00:00:00Z"));
+    let answer = imds::Answer { status: 200, body: b"{}", token_ttl: None };
+    assert_eq!(fetch.output(answer).map(|_| ()), Err(CredentialsError::WrongStep), "output before the end");
+    for _ in 0..2 {
+        fetch.start(imds::driver::Clock::now(&mut clock), &mut client).unwrap();
+        let outcome = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
+        let _ = fetch.finish(imds::driver::Clock::now(&mut clock), outcome);
+    }
+    let now = imds::driver::Clock::now(&mut clock);
+    assert_eq!(fetch.start(now, &mut client), Err(CredentialsError::WrongStep), "start after the end");
+    let error = imds::Error { phase: imds::Phase::Get, kind: imds::ErrorKind::Status(500), attempts: 1 };
+    assert_eq!(fetch.finish(now, Err(error)), Err(CredentialsError::Request(error)));
+    let mut region = RegionFlow::new();
+    assert_eq!(region.output(answer), Err(RegionError::WrongStep));
+    assert_eq!(region.finish(now, Ok(imds::Answer { status: 404, body: b"", token_ttl: None })), Ok(Step::More));
+    assert_eq!(
+        region.finish(now, Ok(imds::Answer { status: 404, body: b"", token_ttl: None })),
+        Err(RegionError::NotFound)
+    );
+}
