@@ -7,11 +7,11 @@ use core::mem::size_of;
 fn main() {
     println!("| what | bytes |");
     println!("|---|---|");
+    println!("| `Client` (settings, endpoint, token, connection) | {} |", size_of::<imds::Client>());
     println!(
-        "| `Client` (configuration, token, connection, reader, request in flight) | {} |",
-        size_of::<imds::Client>()
+        "| `Operation` (one request in flight, its reader included: `imds::REQUEST_STATE_BYTES`) | {} |",
+        imds::REQUEST_STATE_BYTES
     );
-    println!("| of which the request in flight (`imds::REQUEST_STATE_BYTES`) | {} |", imds::REQUEST_STATE_BYTES);
     println!("| `Config` | {} |", size_of::<imds::Config>());
     println!("| `wire::Decoder` | {} |", size_of::<imds::wire::Decoder>());
     println!("| `wire::Reader` | {} |", size_of::<imds::wire::Reader>());

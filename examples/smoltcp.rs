@@ -8,7 +8,7 @@
 
 use imds::BodyMode;
 use imds::wire::MAX_REQUEST_LEN;
-use imds::{Action, Client, Config, Endpoint, Instant};
+use imds::{Action, Client, Config, Endpoint, Instant, Operation};
 use imds_emulator::{Answer, Options, Service};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{Loopback, Medium};
@@ -65,7 +65,7 @@ impl Server {
     }
 }
 
-/// Drives the client's actions on its smoltcp socket; returns true when done.
+/// Drives an operation's actions on its smoltcp socket; returns true when done.
 struct Driver {
     handle: SocketHandle,
     local_port: u16,
@@ -76,9 +76,15 @@ struct Driver {
 }
 
 impl Driver {
-    fn step(&mut self, client: &mut Client, iface: &mut Interface, sockets: &mut SocketSet<'_>, now: Instant) -> bool {
+    fn step(
+        &mut self,
+        operation: &mut Operation<'_, '_, '_>,
+        iface: &mut Interface,
+        sockets: &mut SocketSet<'_>,
+        now: Instant,
+    ) -> bool {
         let socket = sockets.get_mut::<tcp::Socket>(self.handle);
-        match client.poll(now, &mut self.rx).expect("poll") {
+        match operation.poll(now, &mut self.rx).expect("poll") {
             Action::Connect { .. } => {
                 if !socket.is_open() {
                     self.local_port += 1;
@@ -86,17 +92,17 @@ impl Driver {
                     socket.connect(iface.context(), remote, self.local_port).expect("connect");
                 }
                 if socket.may_send() {
-                    client.connected(now).expect("connected");
+                    operation.connected(now).expect("connected");
                 }
             }
             Action::Wait { .. } => {
                 if socket.may_send() {
-                    let _ = client.connected(now);
+                    let _ = operation.connected(now);
                 }
             }
             Action::Send { .. } => {
                 if self.pending.1 == 0 {
-                    let n = client.encode(&mut self.tx).expect("encode");
+                    let n = operation.encode(&mut self.tx).expect("encode");
                     self.pending = (0, n);
                 }
                 if socket.can_send() {
@@ -105,16 +111,16 @@ impl Driver {
                 }
                 if self.pending.0 == self.pending.1 {
                     self.pending = (0, 0);
-                    client.sent(now).expect("sent");
+                    operation.sent(now).expect("sent");
                 }
             }
             Action::Receive { .. } => {
                 if socket.can_recv() {
-                    let spare = client.receive_buffer(&mut self.rx).expect("room");
+                    let spare = operation.receive_buffer(&mut self.rx).expect("room");
                     let n = socket.recv_slice(spare).expect("recv");
-                    client.received(now, n).expect("received");
+                    operation.received(now, n).expect("received");
                 } else if !socket.may_recv() && socket.state() != tcp::State::SynSent {
-                    client.received_eof(now).expect("eof");
+                    operation.received_eof(now).expect("eof");
                 }
             }
             Action::Piece(piece) => self.body.extend_from_slice(piece),
@@ -154,19 +160,19 @@ fn main() {
     ];
     for path in paths {
         let mode = if path.ends_with("user-data") { BodyMode::Streaming } else { BodyMode::Contiguous };
-        client.get(Instant::from_millis(ms), path, mode).expect("get");
+        let mut operation = client.get(Instant::from_millis(ms), path, mode).expect("get");
         driver.body.clear();
         loop {
             let timestamp = SmolInstant::from_millis(ms as i64);
             iface.poll(timestamp, &mut device, &mut sockets);
             server.step(&mut sockets);
-            if driver.step(&mut client, &mut iface, &mut sockets, Instant::from_millis(ms)) {
+            if driver.step(&mut operation, &mut iface, &mut sockets, Instant::from_millis(ms)) {
                 break;
             }
             ms += 1;
             assert!(ms < 60_000, "the simulated run should finish within a minute of simulated time");
         }
-        let answer = client.answer(&driver.rx).expect("answer");
+        let answer = operation.answer(&driver.rx).expect("answer");
         let body = if mode == BodyMode::Streaming { &driver.body[..] } else { answer.body };
         let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).replace('\n', "\\n");
         println!("{path}: {} ({} bytes) {shown}", answer.status, body.len());

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use crate::catalog;
-use crate::client::{Answer, BodyMode, Client, Error};
+use crate::catalog::{self, MetadataPath};
+use crate::client::{Answer, BodyMode, Client, Error, Operation};
 use crate::flow::{Flow, Step};
 use crate::parse::{Credentials, DocumentError, Timestamp};
 use crate::time::Instant;
@@ -97,8 +97,8 @@ impl<'b> FetchedCredentials<'b> {
         let expires_at = match stale {
             false => credentials.expiration,
             true => {
-                let mut seed = wall_now.unix_seconds() as u64;
-                let jitter = (crate::client::splitmix64(&mut seed) % (STALE_JITTER_SECS as u64 + 1)) as i64;
+                let mut seed = (wall_now.unix_seconds() as u32) | 1;
+                let jitter = i64::from(crate::client::xorshift32(&mut seed) % (STALE_JITTER_SECS as u32 + 1));
                 wall_now.saturating_add_secs(STALE_EXTENSION_SECS + jitter)
             }
         };
@@ -177,7 +177,7 @@ impl CredentialsFlow {
             true => Fetching::List { api },
             false => Fetching::Get { api, fresh: false },
         };
-        CredentialsFetch { flow: self, wall_now, step }
+        CredentialsFetch { flow: self, wall_now, step, path: None }
     }
 }
 
@@ -212,31 +212,33 @@ pub struct CredentialsFetch<'f> {
     flow: &'f mut CredentialsFlow,
     wall_now: Timestamp,
     step: Fetching,
+    /// The path of the role's credentials, once built.
+    path: Option<MetadataPath>,
 }
 
 impl Flow for CredentialsFetch<'_> {
     type Output<'b> = FetchedCredentials<'b>;
     type Error = CredentialsError;
 
-    fn start(&mut self, now: Instant, client: &mut Client) -> Result<(), CredentialsError> {
+    fn start<'c, 'a, 'f>(
+        &'f mut self,
+        now: Instant,
+        client: &'c mut Client<'a>,
+    ) -> Result<Operation<'c, 'a, 'f>, CredentialsError> {
         let role = &self.flow.role;
         let path = match self.step {
-            Fetching::List { api: CredentialsApi::Legacy } => {
-                return client
-                    .get(now, catalog::IAM_SECURITY_CREDENTIALS, BodyMode::Contiguous)
-                    .map_err(CredentialsError::Request);
+            Fetching::List { api: CredentialsApi::Legacy } => catalog::IAM_SECURITY_CREDENTIALS,
+            Fetching::List { .. } => catalog::IAM_SECURITY_CREDENTIALS_EXTENDED,
+            Fetching::Get { api, .. } => {
+                let built = match api {
+                    CredentialsApi::Legacy => catalog::security_credentials(role),
+                    _ => catalog::security_credentials_extended(role),
+                };
+                self.path.insert(built.map_err(|_| CredentialsError::InvalidRole)?).as_str()
             }
-            Fetching::List { .. } => {
-                return client
-                    .get(now, catalog::IAM_SECURITY_CREDENTIALS_EXTENDED, BodyMode::Contiguous)
-                    .map_err(CredentialsError::Request);
-            }
-            Fetching::Get { api: CredentialsApi::Legacy, .. } => catalog::security_credentials(role),
-            Fetching::Get { .. } => catalog::security_credentials_extended(role),
             Fetching::Done => return Err(CredentialsError::WrongStep),
         };
-        let path = path.map_err(|_| CredentialsError::InvalidRole)?;
-        client.get(now, &path, BodyMode::Contiguous).map_err(CredentialsError::Request)
+        client.get(now, path, BodyMode::Contiguous).map_err(CredentialsError::Request)
     }
 
     fn finish(&mut self, _now: Instant, outcome: Result<Answer<'_>, Error>) -> Result<Step, CredentialsError> {

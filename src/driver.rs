@@ -6,7 +6,7 @@ use core::fmt;
 use core::ops::ControlFlow;
 use core::time::Duration;
 
-use crate::client::{Action, Answer, Client, Error};
+use crate::client::{Action, Answer, Client, Error, Finished, Operation};
 use crate::endpoint::Endpoint;
 use crate::flow::{Flow, Step};
 use crate::time::Instant;
@@ -57,7 +57,7 @@ impl core::error::Error for TransportError {}
 /// instead of calling `read` again at once.)
 pub trait Transport {
     /// Opens a connection (closing any previous one).
-    fn connect(&mut self, endpoint: &Endpoint, timeout: Duration) -> Result<(), TransportError>;
+    fn connect(&mut self, endpoint: &Endpoint<'_>, timeout: Duration) -> Result<(), TransportError>;
     /// Writes all of `bytes`.
     fn write_all(&mut self, bytes: &[u8], timeout: Duration) -> Result<(), TransportError>;
     /// Reads at least one byte into `buf`, or returns 0 at end of stream.
@@ -74,33 +74,48 @@ pub trait Clock {
     fn sleep_until(&mut self, until: Instant);
 }
 
-/// Runs the operation started on `client` to its end through `transport`:
-/// `tx` holds requests ([`crate::wire::MAX_REQUEST_LEN`] always suffices), `rx`
-/// responses; streamed pieces go to `on_piece`. Returns the answer (a 2xx or a
-/// 404) or the operation's error. A usage error (a buffer too small) cancels the
-/// operation and closes the connection before it is returned.
+/// Runs `operation` (from [`Client::get`](crate::Client::get)) to its end
+/// through `transport`: `tx` holds requests ([`crate::wire::MAX_REQUEST_LEN`]
+/// always suffices), `rx` responses; streamed pieces go to `on_piece`. Returns
+/// the answer (a 2xx or a 404) or the operation's error. A usage error (a
+/// buffer too small) ends the operation and closes the connection before it is
+/// returned.
 ///
 /// Each request is zeroed in `tx` once written (it may carry the token); the
 /// client zeroes a token's response in `rx`. Answers stay in `rx` for you.
 pub fn run<'b, T: Transport, C: Clock>(
-    client: &mut Client,
+    operation: Operation<'_, '_, '_>,
     transport: &mut T,
     clock: &mut C,
     tx: &mut [u8],
     rx: &'b mut [u8],
     mut on_piece: impl FnMut(&[u8]),
 ) -> Result<Answer<'b>, Error> {
-    if let Err(e) = drive(client, transport, clock, tx, rx, &mut on_piece) {
-        // A usage error (say a buffer too small): end the operation and the connection.
-        client.cancel();
+    let finished = finish(operation, transport, clock, tx, rx, &mut on_piece)?;
+    Ok(finished.answer(rx))
+}
+
+/// [`run`], its answer not yet borrowing `rx` (for the loops below, which
+/// reuse `rx` after each answer).
+fn finish<T: Transport, C: Clock>(
+    mut operation: Operation<'_, '_, '_>,
+    transport: &mut T,
+    clock: &mut C,
+    tx: &mut [u8],
+    rx: &mut [u8],
+    on_piece: &mut impl FnMut(&[u8]),
+) -> Result<Finished, Error> {
+    if let Err(e) = drive(&mut operation, transport, clock, tx, rx, on_piece) {
+        // A usage error (say a buffer too small): the operation ends here, and
+        // its connection with it.
         transport.close();
         return Err(e);
     }
-    client.answer(rx)
+    operation.finished()
 }
 
 fn drive<T: Transport, C: Clock>(
-    client: &mut Client,
+    op: &mut Operation<'_, '_, '_>,
     transport: &mut T,
     clock: &mut C,
     tx: &mut [u8],
@@ -109,35 +124,35 @@ fn drive<T: Transport, C: Clock>(
 ) -> Result<(), Error> {
     loop {
         let now = clock.now();
-        match client.poll(now, rx)? {
-            Action::Connect { deadline } => match transport.connect(client.endpoint(), until(now, deadline)) {
-                Ok(()) => client.connected(clock.now())?,
-                Err(e) => client.failed(clock.now(), e)?,
+        match op.poll(now, rx)? {
+            Action::Connect { deadline } => match transport.connect(op.endpoint(), until(now, deadline)) {
+                Ok(()) => op.connected(clock.now())?,
+                Err(e) => op.failed(clock.now(), e)?,
             },
             Action::Send { deadline } => {
-                let n = client.encode(tx)?;
+                let n = op.encode(tx)?;
                 let request = tx.get_mut(..n).unwrap_or_default();
                 let written = transport.write_all(request, until(now, deadline));
                 zeroize::Zeroize::zeroize(request);
                 match written {
-                    Ok(()) => client.sent(clock.now())?,
+                    Ok(()) => op.sent(clock.now())?,
                     Err(e) => {
                         transport.close();
-                        client.failed(clock.now(), e)?
+                        op.failed(clock.now(), e)?
                     }
                 }
             }
             Action::Receive { deadline } => {
-                let spare = client.receive_buffer(rx)?;
+                let spare = op.receive_buffer(rx)?;
                 match transport.read(spare, until(now, deadline)) {
-                    Ok(0) => client.received_eof(clock.now())?,
-                    Ok(n) => client.received(clock.now(), n)?,
+                    Ok(0) => op.received_eof(clock.now())?,
+                    Ok(n) => op.received(clock.now(), n)?,
                     // The deadline's timeout (or an early one, taken as it): the
                     // client notices on the next poll. Never a busy loop.
                     Err(TransportError::TimedOut) => clock.sleep_until(deadline),
                     Err(e) => {
                         transport.close();
-                        client.failed(clock.now(), e)?
+                        op.failed(clock.now(), e)?
                     }
                 }
             }
@@ -155,7 +170,7 @@ fn drive<T: Transport, C: Clock>(
 /// [`ControlFlow::Break`] to stop early (the walk then ends with `Ok`). Buffers
 /// as for [`run`]; `rx` holds one body at a time.
 pub fn walk<T: Transport, C: Clock>(
-    client: &mut Client,
+    client: &mut Client<'_>,
     transport: &mut T,
     clock: &mut C,
     tx: &mut [u8],
@@ -163,10 +178,10 @@ pub fn walk<T: Transport, C: Clock>(
     walk: &mut Walk<'_>,
     mut on_visit: impl FnMut(Visit<'_, '_>) -> ControlFlow<()>,
 ) -> Result<(), WalkError> {
-    while walk.start_next(clock.now(), client)? {
-        let outcome = run(client, transport, clock, tx, rx, |_| {});
+    while let Some(operation) = walk.start_next(clock.now(), client)? {
+        let outcome = finish(operation, transport, clock, tx, rx, &mut |_| {});
         let now = clock.now();
-        if on_visit(walk.visit(now, outcome)?).is_break() {
+        if on_visit(walk.visit(now, outcome.map(|done| done.answer(rx)))?).is_break() {
             break;
         }
     }
@@ -176,7 +191,7 @@ pub fn walk<T: Transport, C: Clock>(
 /// Runs `flow` to its end through `client` and `transport`, one [`run`] per
 /// `GET`, and returns its output (borrowing `rx`). Buffers as for [`run`].
 pub fn complete<'b, F: Flow, T: Transport, C: Clock>(
-    client: &mut Client,
+    client: &mut Client<'_>,
     transport: &mut T,
     clock: &mut C,
     tx: &mut [u8],
@@ -187,14 +202,12 @@ where
     F::Error: From<Error>,
 {
     loop {
-        flow.start(clock.now(), client)?;
-        let outcome = run(client, transport, clock, tx, rx, |_| {});
-        if flow.finish(clock.now(), outcome)? == Step::Done {
-            break;
+        let operation = flow.start(clock.now(), client)?;
+        let outcome = finish(operation, transport, clock, tx, rx, &mut |_| {});
+        if flow.finish(clock.now(), outcome.map(|done| done.answer(rx)))? == Step::Done {
+            return flow.output(outcome?.answer(rx));
         }
     }
-    let answer = client.answer(rx)?;
-    flow.output(answer)
 }
 
 /// Runs `watch` through `client` and `transport`, sleeping on `clock` between
@@ -202,7 +215,7 @@ where
 /// [`ControlFlow::Break`] (then `Ok`), or a poll fails (then its error: call
 /// again to go on, the watch remembers what it saw). Buffers as for [`run`].
 pub fn watch<T: Transport, C: Clock>(
-    client: &mut Client,
+    client: &mut Client<'_>,
     transport: &mut T,
     clock: &mut C,
     tx: &mut [u8],
@@ -212,10 +225,10 @@ pub fn watch<T: Transport, C: Clock>(
 ) -> Result<(), WatchError> {
     loop {
         clock.sleep_until(watch.poll_at());
-        watch.start(clock.now(), client)?;
-        let outcome = run(client, transport, clock, tx, rx, |_| {});
+        let operation = watch.start(clock.now(), client)?;
+        let outcome = finish(operation, transport, clock, tx, rx, &mut |_| {});
         let now = clock.now();
-        if let Some(notice) = watch.finish(now, outcome)?
+        if let Some(notice) = watch.finish(now, outcome.map(|done| done.answer(rx)))?
             && on_notice(notice).is_break()
         {
             return Ok(());
@@ -245,7 +258,7 @@ impl<'a, F: FnMut(&[u8]) -> Option<&'a [u8]>> MemoryTransport<'a, F> {
 }
 
 impl<'a, F: FnMut(&[u8]) -> Option<&'a [u8]>> Transport for MemoryTransport<'a, F> {
-    fn connect(&mut self, _: &Endpoint, _: Duration) -> Result<(), TransportError> {
+    fn connect(&mut self, _: &Endpoint<'_>, _: Duration) -> Result<(), TransportError> {
         self.reply = None;
         Ok(())
     }

@@ -3,6 +3,8 @@
 //! [`Endpoint::IPV4`] and [`Endpoint::IPV6`] are the two addresses of the real
 //! service; [`Endpoint::parse`] accepts `http://host[:port][/]` (and `https://`, which
 //! the core reports but does not care about: TLS is the transport's business).
+//! A host name is borrowed from the URL parsed (`Endpoint<'a>`), not copied:
+//! an IP endpoint is an `Endpoint<'static>` of 24 bytes.
 
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -41,24 +43,37 @@ impl Scheme {
 }
 
 /// The host part of an endpoint: an IP literal or a validated DNS-style name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[allow(clippy::large_enum_variant, reason = "no allocator: the name is stored inline")]
-pub enum Host {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Host<'a> {
     /// An IPv4 or IPv6 address literal.
     Ip(IpAddr),
     /// A host name of ASCII letters, digits, `-`, `_` and `.` (at most
     /// [`MAX_HOST_NAME_LEN`] bytes), to be resolved by the transport.
-    Name(heapless::String<MAX_HOST_NAME_LEN>),
+    Name(&'a str),
 }
 
-impl fmt::Display for Host {
+impl Host<'_> {
+    /// Calls `out` with the pieces of the host as it appears in a URL and in
+    /// the `Host` header (IPv6 in brackets).
+    pub(crate) fn write(&self, mut out: impl FnMut(&[u8])) {
+        match self {
+            Host::Ip(IpAddr::V4(ip)) => out(crate::text::ipv4(*ip).as_bytes()),
+            Host::Ip(IpAddr::V6(ip)) => {
+                out(b"[");
+                out(crate::text::ipv6(*ip).as_bytes());
+                out(b"]");
+            }
+            Host::Name(name) => out(name.as_bytes()),
+        }
+    }
+}
+
+impl fmt::Display for Host<'_> {
     /// The host as it appears in a URL and in the `Host` header: IPv6 in brackets.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Host::Ip(IpAddr::V4(ip)) => write!(f, "{ip}"),
-            Host::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
-            Host::Name(name) => f.write_str(name),
-        }
+        let mut result = Ok(());
+        self.write(|piece| result = result.and_then(|()| f.write_str(core::str::from_utf8(piece).unwrap_or_default())));
+        result
     }
 }
 
@@ -66,10 +81,10 @@ impl fmt::Display for Host {
 ///
 /// `Display` gives the URL (`http://169.254.169.254`, `http://[fd00:ec2::254]`,
 /// `http://127.0.0.1:8080`): the port is shown only when it is not the scheme's default.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Endpoint {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint<'a> {
     scheme: Scheme,
-    host: Host,
+    host: Host<'a>,
     port: u16,
 }
 
@@ -118,28 +133,31 @@ impl fmt::Display for EndpointError {
 
 impl core::error::Error for EndpointError {}
 
-impl Endpoint {
+impl Endpoint<'static> {
     /// The IPv4 metadata service, `http://169.254.169.254` (the default).
-    pub const IPV4: Endpoint =
+    pub const IPV4: Endpoint<'static> =
         Endpoint { scheme: Scheme::Http, host: Host::Ip(IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254))), port: 80 };
 
     /// The IPv6 metadata service on Nitro instances, `http://[fd00:ec2::254]`.
-    pub const IPV6: Endpoint = Endpoint {
+    pub const IPV6: Endpoint<'static> = Endpoint {
         scheme: Scheme::Http,
         host: Host::Ip(IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254))),
         port: 80,
     };
 
     /// An `http` endpoint at an IP address and port (for tests and proxies).
-    pub const fn from_ip(ip: IpAddr, port: u16) -> Endpoint {
+    pub const fn from_ip(ip: IpAddr, port: u16) -> Endpoint<'static> {
         Endpoint { scheme: Scheme::Http, host: Host::Ip(ip), port }
     }
+}
 
+impl<'a> Endpoint<'a> {
     /// Parses `http://host[:port][/]` or `https://...`; IPv6 literals in brackets.
+    /// A host name is borrowed from `url`.
     ///
     /// The scheme is matched case-insensitively. User information, a path other
     /// than `/`, a query and a fragment are refused, as is an empty or zero port.
-    pub fn parse(url: &str) -> Result<Endpoint, EndpointError> {
+    pub fn parse(url: &'a str) -> Result<Endpoint<'a>, EndpointError> {
         let (scheme, rest) = split_scheme(url)?;
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at_checked(authority_end).ok_or(EndpointError::InvalidHost)?;
@@ -165,7 +183,7 @@ impl Endpoint {
     }
 
     /// The host.
-    pub const fn host(&self) -> &Host {
+    pub const fn host(&self) -> &Host<'a> {
         &self.host
     }
 
@@ -174,58 +192,63 @@ impl Endpoint {
         self.port
     }
 
+    /// Calls `out` with the pieces of the `Host` header's value: the host, plus
+    /// `:port` when the port is not the scheme's default.
+    pub(crate) fn write_host_header(&self, mut out: impl FnMut(&[u8])) {
+        self.host.write(&mut out);
+        if self.port != self.scheme.default_port() {
+            out(b":");
+            out(crate::text::decimal(u32::from(self.port)).as_bytes());
+        }
+    }
+
     /// The value of the `Host` header: the host, plus `:port` when the port is
     /// not the scheme's default.
-    pub fn host_header(&self) -> HostHeader<'_> {
+    pub fn host_header(&self) -> HostHeader<'_, 'a> {
         HostHeader(self)
     }
 }
 
-impl Default for Endpoint {
+impl Default for Endpoint<'static> {
     fn default() -> Self {
         Endpoint::IPV4
     }
 }
 
-impl FromStr for Endpoint {
-    type Err = EndpointError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Endpoint::parse(s)
-    }
-}
-
-impl fmt::Display for Endpoint {
+impl fmt::Display for Endpoint<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme.as_str(), self.host_header())
+        f.write_str(self.scheme.as_str())?;
+        f.write_str("://")?;
+        self.host_header().fmt(f)
     }
 }
 
 #[cfg(feature = "defmt")]
-impl defmt::Format for Host {
+impl defmt::Format for Host<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{}", defmt::Display2Format(self))
+        self.write(|piece| defmt::write!(f, "{=str}", core::str::from_utf8(piece).unwrap_or_default()))
     }
 }
 
 #[cfg(feature = "defmt")]
-impl defmt::Format for Endpoint {
+impl defmt::Format for Endpoint<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{}", defmt::Display2Format(self))
+        defmt::write!(f, "{=str}://", self.scheme.as_str());
+        self.write_host_header(|piece| defmt::write!(f, "{=str}", core::str::from_utf8(piece).unwrap_or_default()))
     }
 }
 
 /// `Display`s the `Host` header value of an [`Endpoint`]; see [`Endpoint::host_header`].
 #[derive(Debug, Clone, Copy)]
-pub struct HostHeader<'a>(&'a Endpoint);
+pub struct HostHeader<'e, 'a>(&'e Endpoint<'a>);
 
-impl fmt::Display for HostHeader<'_> {
+impl fmt::Display for HostHeader<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let endpoint = self.0;
-        write!(f, "{}", endpoint.host)?;
-        if endpoint.port != endpoint.scheme.default_port() {
-            write!(f, ":{}", endpoint.port)?;
-        }
-        Ok(())
+        let mut result = Ok(());
+        self.0.write_host_header(|piece| {
+            result = result.and_then(|()| f.write_str(core::str::from_utf8(piece).unwrap_or_default()))
+        });
+        result
     }
 }
 
@@ -240,7 +263,7 @@ fn split_scheme(url: &str) -> Result<(Scheme, &str), EndpointError> {
     }
 }
 
-fn split_host_port(authority: &str) -> Result<(Host, Option<&str>), EndpointError> {
+fn split_host_port(authority: &str) -> Result<(Host<'_>, Option<&str>), EndpointError> {
     if authority.is_empty() {
         return Err(EndpointError::MissingHost);
     }
@@ -277,7 +300,9 @@ fn split_host_port(authority: &str) -> Result<(Host, Option<&str>), EndpointErro
     if labels.rsplit('.').next().is_some_and(is_numeric_label) {
         return Err(EndpointError::NumericHost);
     }
-    let name = heapless::String::try_from(name).map_err(|_| EndpointError::HostTooLong)?;
+    if name.len() > MAX_HOST_NAME_LEN {
+        return Err(EndpointError::HostTooLong);
+    }
     Ok((Host::Name(name), port))
 }
 

@@ -6,8 +6,8 @@
 //! buffer, and parses what comes back. You bring the transport.
 //!
 //! - [`Client`]: the IMDSv2 session: token cache and refresh, 401 recovery,
-//!   IMDSv1 fallback, retries with backoff, deadlines. Sans-IO: you move bytes
-//!   and time, it says what to do next ([`Action`]).
+//!   IMDSv1 fallback, retries with backoff, deadlines; [`Operation`]: one `GET`
+//!   on it. Sans-IO: you move bytes and time, it says what to do next ([`Action`]).
 //! - [`Walk`]: a bounded walk of the metadata tree, driving a [`Client`].
 //! - [`driver`]: those loops for a blocking [`driver::Transport`] and
 //!   [`driver::Clock`]; `net` (feature `std`) has both for `std::net::TcpStream`.
@@ -31,11 +31,11 @@
 //! });
 //! let mut clock = ManualClock::new(Instant::ZERO);
 //!
-//! let mut client = Client::new(Config::DEFAULT, 42); // no lifetime: it can live in a static
+//! let mut client = Client::new(Config::DEFAULT, 42); // a Client<'static>: it can live in a static
 //! let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
 //! let mut rx = [0u8; 1024];
-//! client.get(clock.now, "/latest/meta-data/instance-id", BodyMode::Contiguous)?;
-//! let answer = run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_piece| {})?;
+//! let operation = client.get(clock.now, "/latest/meta-data/instance-id", BodyMode::Contiguous)?;
+//! let answer = run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_piece| {})?;
 //! assert_eq!((answer.status, answer.body), (200, &b"i-0123456789abcdef0"[..]));
 //! assert!(answer.token_ttl.is_some()); // the token is cached for the next GET
 //! # Ok::<(), imds::Error>(())
@@ -87,6 +87,7 @@ mod region;
 pub mod sdk_config;
 #[cfg(feature = "std")]
 mod std_io;
+mod text;
 mod time;
 mod token;
 mod walk;
@@ -95,8 +96,8 @@ pub mod wire;
 
 pub use buffer::{BufferTooSmall, wipe};
 pub use client::{
-    Action, Answer, BodyMode, Client, Config, Error, ErrorKind, InvalidUserAgent, Phase, REQUEST_STATE_BYTES,
-    TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,
+    Action, Answer, BodyMode, Client, Config, Error, ErrorKind, InvalidUserAgent, Operation, Phase,
+    REQUEST_STATE_BYTES, TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,
 };
 pub use credentials::{
     CredentialsApi, CredentialsError, CredentialsFetch, CredentialsFlow, FetchedCredentials,

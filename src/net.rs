@@ -102,7 +102,7 @@ enum Which {
 }
 
 impl Transport for TcpTransport {
-    fn connect(&mut self, endpoint: &Endpoint, timeout: Duration) -> Result<(), TransportError> {
+    fn connect(&mut self, endpoint: &Endpoint<'_>, timeout: Duration) -> Result<(), TransportError> {
         self.close();
         if endpoint.scheme() == Scheme::Https {
             return Err(TransportError::Unsupported);
@@ -114,8 +114,7 @@ impl Transport for TcpTransport {
             }
             Host::Name(name) => {
                 let started = std::time::Instant::now();
-                let addrs =
-                    (name.as_str(), endpoint.port()).to_socket_addrs().map_err(|_| TransportError::Unreachable)?;
+                let addrs = (*name, endpoint.port()).to_socket_addrs().map_err(|_| TransportError::Unreachable)?;
                 connect_within(addrs, timeout, || started.elapsed(), TcpStream::connect_timeout)?
             }
         };

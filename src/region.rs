@@ -5,7 +5,7 @@
 use core::fmt;
 
 use crate::catalog;
-use crate::client::{Answer, BodyMode, Client, Error};
+use crate::client::{Answer, BodyMode, Client, Error, Operation};
 use crate::flow::{Flow, Step};
 use crate::parse::{DocumentError, IdentityDocument};
 use crate::time::Instant;
@@ -86,7 +86,11 @@ impl Flow for RegionFlow {
     type Output<'b> = &'b str;
     type Error = RegionError;
 
-    fn start(&mut self, now: Instant, client: &mut Client) -> Result<(), RegionError> {
+    fn start<'c, 'a, 'f>(
+        &'f mut self,
+        now: Instant,
+        client: &'c mut Client<'a>,
+    ) -> Result<Operation<'c, 'a, 'f>, RegionError> {
         let path = match self.step {
             Reading::Placement => catalog::REGION,
             Reading::Document => catalog::INSTANCE_IDENTITY_DOCUMENT,

@@ -45,7 +45,7 @@ impl EndpointMode {
     }
 
     /// The endpoint of this mode.
-    pub const fn endpoint(self) -> Endpoint {
+    pub const fn endpoint(self) -> Endpoint<'static> {
         match self {
             EndpointMode::IPv4 => Endpoint::IPV4,
             EndpointMode::IPv6 => Endpoint::IPV6,
@@ -86,9 +86,9 @@ pub struct Settings<'a> {
 /// The outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Resolved {
-    /// Where the service is.
-    pub endpoint: Endpoint,
+pub struct Resolved<'a> {
+    /// Where the service is (a host name borrows the setting's text).
+    pub endpoint: Endpoint<'a>,
     /// The service must not be used (`AWS_EC2_METADATA_DISABLED=true`).
     pub disabled: bool,
     /// Requests must carry a token: no IMDSv1 fallback.
@@ -151,7 +151,7 @@ fn origin_name(origin: Origin, setting: &str) -> &'static str {
 impl core::error::Error for ConfigError {}
 
 /// Resolves `settings` with the SDKs' precedence; see the [module docs](self).
-pub fn resolve(settings: &Settings<'_>) -> Result<Resolved, ConfigError> {
+pub fn resolve<'a>(settings: &Settings<'a>) -> Result<Resolved<'a>, ConfigError> {
     let endpoint = [
         (settings.endpoint, Origin::Explicit),
         (settings.environment.endpoint, Origin::Environment),
@@ -259,7 +259,7 @@ mod loader {
 
     use super::{ConfigError, Resolved, Settings, Source, profile_value, resolve};
 
-    /// What [`load`] read (owned), to resolve again or to show.
+    /// What [`load`] read (owned): resolve it with [`Loaded::resolve`].
     #[derive(Debug, Clone, Default, PartialEq, Eq)]
     pub struct Loaded {
         /// The environment's four variables.
@@ -271,6 +271,13 @@ mod loader {
     }
 
     impl Loaded {
+        /// Resolves these sources with `explicit` on top; the endpoint
+        /// borrows the text it came from.
+        pub fn resolve<'a>(&'a self, explicit: Settings<'a>) -> Result<Resolved<'a>, ConfigError> {
+            let (environment, profile) = self.sources();
+            resolve(&Settings { environment, profile, ..explicit })
+        }
+
         /// The sources, borrowed, for [`resolve`].
         pub fn sources(&self) -> (Source<'_>, Source<'_>) {
             let [endpoint, mode, disabled, v1] = &self.environment;
@@ -294,12 +301,9 @@ mod loader {
     /// Reads the environment through `getenv` and the selected profile of the
     /// shared config file (`AWS_CONFIG_FILE`, else `~/.aws/config`; profile
     /// `AWS_PROFILE`, else `default`; a missing or unreadable file has no
-    /// settings), then resolves with `explicit` on top. `getenv` is
-    /// `|k| std::env::var(k).ok()` in a program, a table in a test.
-    pub fn load(
-        explicit: Settings<'_>,
-        getenv: impl Fn(&str) -> Option<String>,
-    ) -> (Loaded, Result<Resolved, ConfigError>) {
+    /// settings); [`Loaded::resolve`] then puts the explicit settings on top.
+    /// `getenv` is `|k| std::env::var(k).ok()` in a program, a table in a test.
+    pub fn load(getenv: impl Fn(&str) -> Option<String>) -> Loaded {
         let environment = [
             "AWS_EC2_METADATA_SERVICE_ENDPOINT",
             "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
@@ -315,10 +319,7 @@ mod loader {
         let profile =
             ["ec2_metadata_service_endpoint", "ec2_metadata_service_endpoint_mode", "ec2_metadata_v1_disabled"]
                 .map(|key| profile_value(&text, &profile_name, key).map(String::from));
-        let loaded = Loaded { environment, profile, config_file };
-        let (environment, profile) = loaded.sources();
-        let resolved = resolve(&Settings { environment, profile, ..explicit });
-        (loaded, resolved)
+        Loaded { environment, profile, config_file }
     }
 }
 

@@ -36,10 +36,34 @@ impl Instant {
         Instant(self.0.saturating_sub(ms))
     }
 
+    /// `self + ms` milliseconds, saturating.
+    pub(crate) const fn plus_ms(self, ms: u32) -> Instant {
+        Instant(self.0.saturating_add(ms as u64))
+    }
+
+    /// Milliseconds from `earlier` to `self` (zero if `earlier` is later),
+    /// capped at `u32::MAX`.
+    pub(crate) const fn ms_since(self, earlier: Instant) -> u32 {
+        let ms = self.0.saturating_sub(earlier.0);
+        if ms > u32::MAX as u64 { u32::MAX } else { ms as u32 }
+    }
+
     /// `self - earlier`, or zero if `earlier` is later.
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
+}
+
+/// A duration in whole milliseconds, saturating at `u32::MAX` (49 days): how
+/// the client keeps its timeouts. No 128-bit arithmetic.
+pub(crate) const fn ms(duration: Duration) -> u32 {
+    let ms = duration.as_secs().saturating_mul(1000).saturating_add(duration.subsec_millis() as u64);
+    if ms > u32::MAX as u64 { u32::MAX } else { ms as u32 }
+}
+
+/// A duration of `ms` milliseconds (a 32-bit division, no 64-bit one).
+pub(crate) const fn from_ms(ms: u32) -> Duration {
+    Duration::new((ms / 1000) as u64, (ms % 1000) * 1_000_000)
 }
 
 #[cfg(test)]

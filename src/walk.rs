@@ -4,7 +4,7 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::buffer::BufferTooSmall;
-use crate::client::{Answer, BodyMode, Client, Error, ErrorKind, TimeoutKind};
+use crate::client::{Answer, BodyMode, Client, Error, ErrorKind, Operation, TimeoutKind};
 use crate::parse::{Listing, ListingError};
 use crate::path::{self, JoinError, MAX_PATH_LEN, PathError};
 use crate::time::Instant;
@@ -284,19 +284,20 @@ impl<'p> Walk<'p> {
         })
     }
 
-    /// Starts the `GET` of the next node on `client` and returns true; or
-    /// returns false when every node was visited.
-    pub fn start_next(&mut self, now: Instant, client: &mut Client) -> Result<bool, WalkError> {
+    /// Starts the `GET` of the next node on `client` (the [`Operation`]
+    /// borrows the walk for its path); or returns `None` when every node was
+    /// visited.
+    pub fn start_next<'c, 'a, 'w>(
+        &'w mut self,
+        now: Instant,
+        client: &'c mut Client<'a>,
+    ) -> Result<Option<Operation<'c, 'a, 'w>>, WalkError> {
         if self.in_flight {
             return Err(WalkError::WrongStep);
         }
-        let Some(next) = self.pending.peek() else { return Ok(false) };
+        let Some(next) = self.pending.peek() else { return Ok(None) };
         if self.deadline.is_some_and(|d| now >= d) {
             return Err(WalkError::Limit(WalkLimit::Deadline));
-        }
-        client.get(now, next, BodyMode::Contiguous).map_err(WalkError::Request)?;
-        if let Some(deadline) = self.deadline {
-            client.shorten_deadline(deadline).map_err(WalkError::Request)?;
         }
         self.current.clear();
         // A pending path is a valid path, at most MAX_PATH_LEN bytes: it fits.
@@ -304,11 +305,15 @@ impl<'p> Walk<'p> {
         self.pending.pop();
         self.nodes += 1;
         self.in_flight = true;
-        Ok(true)
+        let mut operation = client.get(now, &self.current, BodyMode::Contiguous).map_err(WalkError::Request)?;
+        if let Some(deadline) = self.deadline {
+            operation.shorten_deadline(deadline);
+        }
+        Ok(Some(operation))
     }
 
     /// Takes the outcome of the operation [`Walk::start_next`] started (what
-    /// [`Client::answer`] gave), at `now`, and says what was visited. A
+    /// [`Operation::answer`] gave), at `now`, and says what was visited. A
     /// directory's entries are queued.
     pub fn visit<'w, 'b>(
         &'w mut self,

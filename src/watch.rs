@@ -6,7 +6,7 @@ use core::fmt;
 use core::time::Duration;
 
 use crate::catalog;
-use crate::client::{Answer, BodyMode, Client, Error};
+use crate::client::{Answer, BodyMode, Client, Error, Operation};
 use crate::parse::{DocumentError, MaintenanceEvents, RebalanceRecommendation, SpotAction};
 use crate::time::Instant;
 
@@ -105,7 +105,11 @@ impl Watch {
     }
 
     /// Starts the `GET` of the next path on `client` (a new round if one is due).
-    pub fn start(&mut self, now: Instant, client: &mut Client) -> Result<(), WatchError> {
+    pub fn start<'c, 'a>(
+        &mut self,
+        now: Instant,
+        client: &'c mut Client<'a>,
+    ) -> Result<Operation<'c, 'a, 'static>, WatchError> {
         if self.in_flight {
             return Err(WatchError::WrongStep);
         }
@@ -114,9 +118,9 @@ impl Watch {
             self.round_started = now;
         }
         let path = PATHS.get(self.next).copied().unwrap_or(catalog::SPOT_INSTANCE_ACTION);
-        client.get(now, path, BodyMode::Contiguous).map_err(WatchError::Request)?;
+        let operation = client.get(now, path, BodyMode::Contiguous).map_err(WatchError::Request)?;
         self.in_flight = true;
-        Ok(())
+        Ok(operation)
     }
 
     /// Takes the outcome of the `GET` [`Watch::start`] started, at `now`: a notice

@@ -15,14 +15,14 @@ use imds::{ErrorKind, Phase, TimeoutKind};
 use imds_emulator::{Emulator, Faults, Options};
 
 struct Session {
-    client: Client,
+    client: Client<'static>,
     transport: TcpTransport,
     clock: SystemClock,
 }
 
 impl Session {
-    fn new(emulator: &Emulator, config: Config) -> Session {
-        let endpoint = Endpoint::parse(&emulator.url()).unwrap();
+    fn new(emulator: &Emulator, config: Config<'static>) -> Session {
+        let endpoint = Endpoint::from_ip(emulator.addr().ip(), emulator.addr().port());
         Session {
             client: Client::new(
                 {
@@ -43,19 +43,18 @@ impl Session {
 
     fn get_as(&mut self, path: &str, mode: BodyMode) -> Result<(u16, Vec<u8>), imds::Error> {
         let now = self.clock.now();
-        self.client.get(now, path, mode)?;
+        let operation = self.client.get(now, path, mode)?;
         let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 8 * 1024]);
         let mut streamed = Vec::new();
-        let answer = run(&mut self.client, &mut self.transport, &mut self.clock, &mut tx, &mut rx, |p| {
-            streamed.extend_from_slice(p)
-        })?;
+        let answer =
+            run(operation, &mut self.transport, &mut self.clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))?;
         let body = if mode == BodyMode::Streaming { streamed } else { answer.body.to_vec() };
         Ok((answer.status, body))
     }
 }
 
 /// [`Config::DEFAULT`] with `edit` applied.
-fn config(edit: impl FnOnce(&mut Config)) -> Config {
+fn config(edit: impl FnOnce(&mut Config<'static>)) -> Config<'static> {
     let mut config = Config::DEFAULT;
     edit(&mut config);
     config

@@ -193,7 +193,8 @@ fn the_fourteen_cases_through_the_loader_and_a_real_file() {
             endpoint_mode: case.mode.and_then(EndpointMode::parse),
             ..Settings::default()
         };
-        let (_, resolved) = imds::sdk_config::load(explicit, getenv);
+        let loaded = imds::sdk_config::load(getenv);
+        let resolved = loaded.resolve(explicit);
         assert_eq!(resolved.map(|r| token_url(&r.endpoint)), case.result.map(String::from), "{}", case.docs);
     }
     // A named profile, and the switches.
@@ -209,8 +210,8 @@ fn the_fourteen_cases_through_the_loader_and_a_real_file() {
         "AWS_EC2_METADATA_DISABLED" => Some("True".into()),
         _ => None,
     };
-    let (loaded, resolved) = imds::sdk_config::load(Settings::default(), getenv);
-    let resolved = resolved.unwrap();
+    let loaded = imds::sdk_config::load(getenv);
+    let resolved = loaded.resolve(Settings::default()).unwrap();
     assert_eq!(
         (resolved.endpoint.to_string(), resolved.disabled, resolved.v1_disabled),
         ("http://127.0.0.1:1338".into(), true, true)

@@ -44,7 +44,7 @@ fn insecure(status: u16) -> impl FnMut(&Seen) -> Reply + 'static {
     }
 }
 
-fn fallback(mode: V1Fallback) -> Config {
+fn fallback(mode: V1Fallback) -> Config<'static> {
     config(|c| c.v1_fallback = mode)
 }
 
@@ -235,7 +235,7 @@ fn retries_back_off_exponentially_with_jitter_capped() {
         c.max_attempts = 6;
         c.operation_timeout = None;
     });
-    let (mut client, mut transport) = (new_client(six_attempts.clone()), sim.transport());
+    let (mut client, mut transport) = (new_client(six_attempts), sim.transport());
     let error = get(&mut client, &sim, &mut transport, "/latest/foo").unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Status(503), 6));
     let times: Vec<u64> = sim.seen.borrow().iter().map(|s| s.at).collect();
@@ -319,9 +319,9 @@ fn https_endpoint_refused_by_a_plain_transport_is_not_retried() {
     let mut client = imds::Client::new(Config::with_endpoint(imds::Endpoint::parse("https://127.0.0.1").unwrap()), 1);
     let mut transport = imds::net::TcpTransport::new();
     let mut clock = sim.clock();
-    client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
+    let operation = client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
     let (mut tx, mut rx) = ([0u8; 1024], [0u8; 1024]);
-    let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
+    let error = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(imds::driver::TransportError::Unsupported), 1));
     assert!(error.to_string().contains("https needs TLS"), "{error}");
 }
@@ -362,28 +362,53 @@ fn usage_errors_are_typed_and_leave_the_client_usable() {
     let now = Instant::from_millis(sim.now.get());
     let bad = client.get(now, "/latest/../etc", BodyMode::Contiguous).unwrap_err();
     assert!(matches!(bad.kind, ErrorKind::Usage(UsageError::Path(_))));
-    assert_eq!(client.sent(now).unwrap_err().kind, ErrorKind::Usage(UsageError::Idle));
-    client.get(now, "/latest/foo", BodyMode::Contiguous).unwrap();
-    assert_eq!(
-        client.get(now, "/latest/foo", BodyMode::Contiguous).unwrap_err().kind,
-        ErrorKind::Usage(UsageError::Busy)
-    );
-    assert_eq!(client.sent(now).unwrap_err().kind, ErrorKind::Usage(UsageError::WrongStep));
+    // (A second operation while one runs, or a call with none, does not compile:
+    // the operation borrows the client.)
+    let mut operation = client.get(now, "/latest/foo", BodyMode::Contiguous).unwrap();
+    assert_eq!(operation.sent(now).unwrap_err().kind, ErrorKind::Usage(UsageError::WrongStep));
+    assert_eq!(operation.answer(&[]).unwrap_err().kind, ErrorKind::Usage(UsageError::WrongStep), "not done yet");
     let mut small = [0u8; 16];
     let mut rx = [0u8; 1024];
-    assert!(matches!(client.poll(now, &mut rx), Ok(imds::Action::Connect { .. })));
-    client.connected(now).unwrap();
-    let error = client.encode(&mut small).unwrap_err();
+    assert!(matches!(operation.poll(now, &mut rx), Ok(imds::Action::Connect { .. })));
+    operation.connected(now).unwrap();
+    let error = operation.encode(&mut small).unwrap_err();
     assert!(matches!(error.kind, ErrorKind::Usage(UsageError::SendBuffer(_))));
     // The operation goes on with a proper buffer.
     let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
     let mut clock = sim.clock();
-    let n = client.encode(&mut tx).unwrap();
-    imds::driver::Transport::connect(&mut transport, client.endpoint(), Duration::from_secs(1)).unwrap();
+    let n = operation.encode(&mut tx).unwrap();
+    imds::driver::Transport::connect(&mut transport, operation.endpoint(), Duration::from_secs(1)).unwrap();
     imds::driver::Transport::write_all(&mut transport, &tx[..n], Duration::from_secs(1)).unwrap();
-    client.sent(now).unwrap();
-    let answer = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+    operation.sent(now).unwrap();
+    let answer = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
     assert_eq!(answer.body, b"hello");
+}
+
+#[test]
+fn an_operation_dropped_midway_leaves_its_connection_to_be_closed() {
+    let keep_alive = |body: &str| {
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n", body.len());
+        Reply::Bytes(format!("{head}X-aws-ec2-metadata-token-ttl-seconds: 300\r\n\r\n{body}").into_bytes())
+    };
+    let sim = Sim::new(move |seen: &Seen| match &seen.method[..] {
+        "PUT" => keep_alive("tokenA"),
+        _ => keep_alive("hello"),
+    });
+    let (mut client, mut transport, mut clock) = (new_client(Config::DEFAULT), sim.transport(), sim.clock());
+    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 1024]);
+    assert_eq!(get(&mut client, &sim, &mut transport, "/latest/a").unwrap().1, b"hello");
+    // The next GET goes out on the kept connection, then its driver gives up
+    // before the response: the bytes still coming belong to no one.
+    let now = imds::driver::Clock::now(&mut clock);
+    let mut operation = client.get(now, "/latest/b", BodyMode::Contiguous).unwrap();
+    assert!(matches!(operation.poll(now, &mut rx), Ok(imds::Action::Send { .. })), "kept alive");
+    let n = operation.encode(&mut tx).unwrap();
+    imds::driver::Transport::write_all(&mut transport, &tx[..n], Duration::from_secs(1)).unwrap();
+    operation.sent(now).unwrap();
+    let _ = operation; // dropped: its driver gave up
+    let mut operation = client.get(now, "/latest/c", BodyMode::Contiguous).unwrap();
+    assert_eq!(operation.poll(now, &mut rx), Ok(imds::Action::Close), "the abandoned connection first");
+    assert!(matches!(operation.poll(now, &mut rx), Ok(imds::Action::Connect { .. })));
 }
 
 #[test]
@@ -705,8 +730,8 @@ fn the_driver_waits_out_a_transport_that_times_out_early() {
     let mut clock = imds::driver::ManualClock::default();
     let mut transport = Impatient { reads: 0 };
     let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 512]);
-    client.get(clock.now, "/latest/foo", BodyMode::Contiguous).unwrap();
-    let error = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
+    let operation = client.get(clock.now, "/latest/foo", BodyMode::Contiguous).unwrap();
+    let error = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Timeout(TimeoutKind::Read), 4));
     assert_eq!(transport.reads, 4, "one read per attempt, each waited out on the clock");
 }
@@ -720,8 +745,8 @@ fn the_token_leaves_no_copy_in_tx_or_rx() {
     });
     let (mut client, mut transport, mut clock) = (new_client(Config::DEFAULT), sim.transport(), sim.clock());
     let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 1024]);
-    client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
-    let answer = imds::driver::run(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+    let operation = client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
+    let answer = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
     assert_eq!(answer.body, b"hi");
     assert_eq!(sim.seen.borrow()[1].token.as_deref(), Some(TOKEN), "the token was sent");
     let contains = |buf: &[u8]| buf.windows(16).any(|w| w == &TOKEN.as_bytes()[..16]);

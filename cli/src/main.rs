@@ -46,7 +46,7 @@ struct Counting {
 }
 
 impl Transport for Counting {
-    fn connect(&mut self, endpoint: &Endpoint, timeout: Duration) -> Result<(), TransportError> {
+    fn connect(&mut self, endpoint: &Endpoint<'_>, timeout: Duration) -> Result<(), TransportError> {
         self.inner.connect(endpoint, timeout)
     }
     fn write_all(&mut self, bytes: &[u8], timeout: Duration) -> Result<(), TransportError> {
@@ -61,8 +61,8 @@ impl Transport for Counting {
     }
 }
 
-struct Session {
-    client: Client,
+struct Session<'a> {
+    client: Client<'a>,
     transport: Counting,
     clock: SystemClock,
     tx: Vec<u8>,
@@ -79,11 +79,11 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| Failure::Service(format!("cannot write the output: {e}")))
 }
 
-impl Session {
+impl Session<'_> {
     fn get(&mut self, path: &str, out: &mut impl Write) -> Result<(), Failure> {
         let now = self.clock.now();
-        self.client.get(now, path, BodyMode::Contiguous).map_err(|e| Failure::Usage(e.to_string()))?;
-        let answer = run(&mut self.client, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
+        let operation = self.client.get(now, path, BodyMode::Contiguous).map_err(|e| Failure::Usage(e.to_string()))?;
+        let answer = run(operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
             .map_err(|e| Failure::Service(format!("{path}: {e}")))?;
         match answer.found() {
             true => write_out(out, answer.body),
@@ -187,8 +187,9 @@ impl Session {
 
     fn identity(&mut self, out: &mut impl Write) -> Result<(), Failure> {
         let path = imds::catalog::INSTANCE_IDENTITY_DOCUMENT;
-        self.client.get(self.clock.now(), path, BodyMode::Contiguous).map_err(|e| Failure::Usage(e.to_string()))?;
-        let answer = run(&mut self.client, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
+        let operation =
+            self.client.get(self.clock.now(), path, BodyMode::Contiguous).map_err(|e| Failure::Usage(e.to_string()))?;
+        let answer = run(operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
             .map_err(|e| Failure::Service(format!("{path}: {e}")))?;
         if !answer.found() {
             return Err(Failure::Service(format!("{path}: 404 {}", reason_phrase(404))));
@@ -204,9 +205,9 @@ impl Session {
         let mut answered = false;
         loop {
             self.clock.sleep_until(watch.poll_at());
-            watch.start(self.clock.now(), &mut self.client).map_err(|e| Failure::Usage(e.to_string()))?;
-            let outcome =
-                run(&mut self.client, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {});
+            let operation =
+                watch.start(self.clock.now(), &mut self.client).map_err(|e| Failure::Usage(e.to_string()))?;
+            let outcome = run(operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {});
             answered |= outcome.is_ok();
             match watch.finish(self.clock.now(), outcome) {
                 Ok(None) => {}
@@ -294,8 +295,8 @@ fn execute(args: Args) -> Result<(), Failure> {
         v1_disabled: args.v1_fallback.map(|mode| mode == V1Fallback::Never),
         ..Settings::default()
     };
-    let (_, resolved) = imds::sdk_config::load(explicit, |key| std::env::var(key).ok());
-    let resolved = resolved.map_err(|e| Failure::Usage(e.to_string()))?;
+    let loaded = imds::sdk_config::load(|key| std::env::var(key).ok());
+    let resolved = loaded.resolve(explicit).map_err(|e| Failure::Usage(e.to_string()))?;
     if let Command::Endpoint = args.command {
         println!("{}", resolved.endpoint);
         return Ok(());

@@ -338,7 +338,7 @@ fn split_seed(data: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// [`imds::Config::DEFAULT`] with `edit` applied.
-fn config(edit: impl FnOnce(&mut imds::Config)) -> imds::Config {
+fn config(edit: impl FnOnce(&mut imds::Config<'static>)) -> imds::Config<'static> {
     let mut config = imds::Config::DEFAULT;
     edit(&mut config);
     config
@@ -371,7 +371,7 @@ pub fn session(data: &[u8]) {
         }
     }
     impl Transport for Script<'_, '_> {
-        fn connect(&mut self, _: &imds::Endpoint, timeout: Duration) -> Result<(), TransportError> {
+        fn connect(&mut self, _: &imds::Endpoint<'_>, timeout: Duration) -> Result<(), TransportError> {
             self.steps += 1;
             if self.replies.is_empty() { Err(self.time_out(timeout)) } else { Ok(()) }
         }
@@ -412,16 +412,16 @@ pub fn session(data: &[u8]) {
         c.v1_fallback = v1_fallback;
         c.limits = LIMITS;
     });
-    let mut client = Client::new(config.clone(), u64::from(flags));
+    let mut client = Client::new(config, u64::from(flags));
     let now = Cell::new(0);
     let mut script = Script { replies, reply: None, now: &now, steps: 0 };
     let mut clock = SharedClock(&now);
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 1 + usize::from(flags) * 16]);
     for path in ["/latest/meta-data/", "/latest/user-data"] {
         let start = now.get();
-        client.get(clock.now(), path, mode).expect("valid path, no operation running");
+        let operation = client.get(clock.now(), path, mode).expect("a valid path");
         let mut pieces = 0usize;
-        let result = imds::driver::run(&mut client, &mut script, &mut clock, &mut tx, &mut rx, |p| pieces += p.len())
+        let result = imds::driver::run(operation, &mut script, &mut clock, &mut tx, &mut rx, |p| pieces += p.len())
             .map(|a| (a.status, a.body.len()));
         if let Ok((status, _)) = result {
             assert!((200..300).contains(&status) || status == 404, "answer {status}");
@@ -430,33 +430,38 @@ pub fn session(data: &[u8]) {
         assert!(now.get() - start <= 10_000 + 2_000, "operation timeout overrun: {} ms", now.get() - start);
     }
 
-    // Misuse: every call, in the order the bytes say.
+    // Misuse: every call, in the order the bytes say; operations started and
+    // dropped at any step.
     let mut client = Client::new(config, 1);
     let mut rx = [0u8; 64];
     let mut tx = [0u8; 64];
-    for (i, &b) in data.iter().enumerate().take(256) {
-        let now = Instant::from_millis(i as u64 * 37);
-        let _ = match b % 13 {
-            0 => client.get(now, "/latest/meta-data/", mode).map(|_| ()),
-            1 => client.poll(now, &mut rx).map(|_| ()),
-            2 => client.connected(now),
-            3 => client.encode(&mut tx).map(|_| ()),
-            4 => client.sent(now),
-            5 => client.receive_buffer(&mut rx).map(|spare| spare.fill(b'H')),
-            6 => client.received(now, usize::from(b >> 4)),
-            7 => client.received_eof(now),
-            8 => client.failed(now, TransportError::Reset),
-            9 => client.shorten_deadline(Instant::from_millis(u64::from(b) * 13)),
-            10 => {
-                client.cancel();
-                Ok(())
-            }
-            11 => {
-                client.clear_token();
-                Ok(())
-            }
-            _ => client.answer(&rx).map(|_| ()),
-        };
+    let at = |i: usize| Instant::from_millis(i as u64 * 37);
+    let mut bytes = data.iter().enumerate().take(256);
+    while let Some((i, &b)) = bytes.next() {
+        if b % 3 == 0 {
+            client.clear_token();
+            continue;
+        }
+        let Ok(mut op) = client.get(at(i), "/latest/meta-data/", mode) else { continue };
+        for (i, &b) in bytes.by_ref() {
+            let now = at(i);
+            let _ = match b % 12 {
+                0 => op.poll(now, &mut rx).map(|_| ()),
+                1 => op.connected(now),
+                2 => op.encode(&mut tx).map(|_| ()),
+                3 => op.sent(now),
+                4 => op.receive_buffer(&mut rx).map(|spare| spare.fill(b'H')),
+                5 => op.received(now, usize::from(b >> 4)),
+                6 => op.received_eof(now),
+                7 => op.failed(now, TransportError::Reset),
+                8 => {
+                    op.shorten_deadline(Instant::from_millis(u64::from(b) * 13));
+                    Ok(())
+                }
+                9 => break, // dropped midway
+                _ => op.answer(&rx).map(|_| ()),
+            };
+        }
     }
 }
 

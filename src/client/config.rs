@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use crate::endpoint::Endpoint;
 use crate::token::TokenTtl;
-use crate::wire::{Limits, MAX_USER_AGENT_LEN, validate_user_agent};
+use crate::wire::{Limits, validate_user_agent};
 
 /// When to fall back to IMDSv1 (requests without a token). Whatever the mode, a
 /// failed refresh while the cached token is still valid keeps using that token,
@@ -38,10 +38,10 @@ impl V1Fallback {
     }
 }
 
-/// A validated `User-Agent` value; see [`UserAgent::new`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A validated `User-Agent` value, borrowed; see [`UserAgent::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct UserAgent(heapless::String<MAX_USER_AGENT_LEN>);
+pub struct UserAgent<'a>(&'a str);
 
 /// A `User-Agent` that is empty, longer than 128 bytes, starts or ends with a
 /// space, or holds a byte other than visible ASCII and space.
@@ -57,16 +57,17 @@ impl fmt::Display for InvalidUserAgent {
 
 impl core::error::Error for InvalidUserAgent {}
 
-impl UserAgent {
-    /// Checks `value` with the request encoder's rules and keeps a copy.
-    pub fn new(value: &str) -> Result<UserAgent, InvalidUserAgent> {
+impl<'a> UserAgent<'a> {
+    /// Checks `value` with the request encoder's rules (at most
+    /// [`MAX_USER_AGENT_LEN`] bytes).
+    pub fn new(value: &'a str) -> Result<UserAgent<'a>, InvalidUserAgent> {
         validate_user_agent(value).map_err(|_| InvalidUserAgent)?;
-        heapless::String::try_from(value).map(UserAgent).map_err(|_| InvalidUserAgent)
+        Ok(UserAgent(value))
     }
 
     /// The value.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn as_str(&self) -> &'a str {
+        self.0
     }
 }
 
@@ -80,12 +81,12 @@ impl UserAgent {
 /// config.max_attempts = 2;
 /// config.v1_fallback = imds::V1Fallback::Rejected;
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub struct Config {
+pub struct Config<'a> {
     /// Where the service is. Default [`Endpoint::IPV4`].
-    pub endpoint: Endpoint,
+    pub endpoint: Endpoint<'a>,
     /// Token lifetime to ask for. Default 21600 s.
     pub token_ttl: TokenTtl,
     /// Fetch a new token this long before the old one expires; never more than
@@ -116,12 +117,12 @@ pub struct Config {
     /// Head and body limits. Default 8 KiB and 64 KiB.
     pub limits: Limits,
     /// `User-Agent` to send, if any.
-    pub user_agent: Option<UserAgent>,
+    pub user_agent: Option<UserAgent<'a>>,
 }
 
-impl Config {
+impl Config<'static> {
     /// The AWS SDKs' settings, for [`Endpoint::IPV4`].
-    pub const DEFAULT: Config = Config {
+    pub const DEFAULT: Config<'static> = Config {
         endpoint: Endpoint::IPV4,
         token_ttl: TokenTtl::MAX,
         refresh_margin: Duration::from_secs(120),
@@ -137,14 +138,32 @@ impl Config {
         limits: Limits::DEFAULT,
         user_agent: None,
     };
+}
 
+impl<'a> Config<'a> {
     /// [`Config::DEFAULT`] with another endpoint.
-    pub fn with_endpoint(endpoint: Endpoint) -> Config {
-        Config { endpoint, ..Config::DEFAULT }
+    pub const fn with_endpoint(endpoint: Endpoint<'a>) -> Config<'a> {
+        let d = Config::DEFAULT;
+        Config {
+            endpoint,
+            token_ttl: d.token_ttl,
+            refresh_margin: d.refresh_margin,
+            require_token_ttl: d.require_token_ttl,
+            max_attempts: d.max_attempts,
+            connect_timeout: d.connect_timeout,
+            read_timeout: d.read_timeout,
+            operation_timeout: d.operation_timeout,
+            backoff_base: d.backoff_base,
+            backoff_cap: d.backoff_cap,
+            v1_fallback: d.v1_fallback,
+            v1_reprobe: d.v1_reprobe,
+            limits: d.limits,
+            user_agent: None,
+        }
     }
 }
 
-impl Default for Config {
+impl Default for Config<'static> {
     fn default() -> Self {
         Config::DEFAULT
     }

@@ -35,10 +35,6 @@ pub enum TimeoutKind {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum UsageError {
-    /// An operation is already in progress.
-    Busy,
-    /// No operation was started.
-    Idle,
     /// The call does not fit the current step (say `sent` before `encode`).
     WrongStep,
     /// The path is not valid.
@@ -57,8 +53,6 @@ pub enum UsageError {
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UsageError::Busy => f.write_str("an operation is already running"),
-            UsageError::Idle => f.write_str("no operation was started"),
             UsageError::WrongStep => f.write_str("call out of order"),
             UsageError::Path(e) => e.fmt(f),
             UsageError::SendBuffer(e) => write!(f, "send {e}"),

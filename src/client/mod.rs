@@ -1,5 +1,5 @@
-//! The IMDSv2 session: [`Client`] (its docs tell the whole behaviour), its
-//! configuration and errors; the retry and fallback policy and the token cache.
+//! The IMDSv2 session: [`Client`] (its docs tell the whole behaviour) and the
+//! [`Operation`] it runs, its configuration and errors; the retry and fallback policy and the token cache.
 
 mod config;
 mod error;
@@ -15,10 +15,10 @@ use token_cache::{Plan, TokenCache};
 
 use crate::driver::TransportError;
 use crate::endpoint::Endpoint;
-use crate::path::{self, MAX_PATH_LEN};
-use crate::time::Instant;
-use crate::token::{MAX_TOKEN_LEN, TokenError};
-use crate::wire::{Advance, Body, DecodeError, ReadError, Reader, Request, ResponseHead};
+use crate::path;
+use crate::time::{Instant, from_ms, ms};
+use crate::token::{MAX_TOKEN_LEN, TokenError, TokenTtl};
+use crate::wire::{Advance, Body, DecodeError, Limits, ReadError, Reader, Request, ResponseHead};
 
 /// How a body is delivered: [`Client::get`]'s choice, and [`wire::Reader`](crate::wire::Reader)'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +36,17 @@ pub enum BodyMode {
 /// `Debug` (and defmt) show a piece's length, not its bytes (they may be credentials).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Action<'b> {
-    /// Open a connection to [`Client::endpoint`] before `deadline`.
+    /// Open a connection to [`Operation::endpoint`] before `deadline`.
     Connect {
         /// When the client gives up on it.
         deadline: Instant,
     },
-    /// Write the bytes [`Client::encode`] gives, then call [`Client::sent`].
+    /// Write the bytes [`Operation::encode`] gives, then call [`Operation::sent`].
     Send {
         /// When the client gives up on the response (a bound for the write too).
         deadline: Instant,
     },
-    /// Read into [`Client::receive_buffer`] and report; if nothing arrives, poll
+    /// Read into [`Operation::receive_buffer`] and report; if nothing arrives, poll
     /// again at `deadline`.
     Receive {
         /// When the client gives up waiting.
@@ -61,7 +61,7 @@ pub enum Action<'b> {
     Piece(&'b [u8]),
     /// Close the connection; the client opens a new one when it needs one.
     Close,
-    /// The operation is over: [`Client::answer`] tells how.
+    /// The operation is over: [`Operation::answer`] tells how.
     Done,
 }
 
@@ -212,69 +212,114 @@ enum Step {
     Backoff {
         until: Instant,
     },
-    Finished {
-        result: Result<u16, Error>,
-        token_ttl: Option<Duration>,
-    },
+    Finished(Result<Finished, Error>),
 }
 
-/// One operation in flight: what [`REQUEST_STATE_BYTES`] measures.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Operation {
-    path: heapless::String<MAX_PATH_LEN>,
-    mode: BodyMode,
-    deadline: Option<Instant>,
-    stage: Stage,
-    step: Step,
-    sent_at: Instant,
+/// How an operation ended well, without borrowing the receive buffer: an
+/// [`Answer`] once the buffer is given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Finished {
+    status: u16,
+    body_start: usize,
+    body_len: usize,
+    token_ttl_ms: Option<u32>,
 }
 
-/// Bytes of state one operation in flight takes inside the [`Client`] (path,
-/// stage, step, deadlines), beside the [`Reader`] it reuses.
-pub const REQUEST_STATE_BYTES: usize = core::mem::size_of::<Operation>();
+impl Finished {
+    /// The answer, its body in `rx` (the buffer the operation read into).
+    pub(crate) fn answer(self, rx: &[u8]) -> Answer<'_> {
+        let body = rx.get(self.body_start..self.body_start.saturating_add(self.body_len)).unwrap_or_default();
+        Answer { status: self.status, body, token_ttl: self.token_ttl_ms.map(from_ms) }
+    }
+}
 
-/// The IMDSv2 session: a sans-IO state machine that fetches a token, caches and
-/// refreshes it, retries, falls back to IMDSv1 when allowed, and keeps the
-/// deadlines. No lifetime, no allocation: a `Client` can live in a `static`.
+/// The session settings a [`Client`] keeps from its [`Config`]: times in
+/// milliseconds (up to 49 days; longer ones saturate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Settings {
+    limits: Limits,
+    refresh_margin_ms: u32,
+    connect_ms: u32,
+    read_ms: u32,
+    operation_ms: Option<u32>,
+    backoff_base_ms: u32,
+    backoff_cap_ms: u32,
+    v1_reprobe_ms: u32,
+    token_ttl: TokenTtl,
+    max_attempts: u8,
+    v1_fallback: V1Fallback,
+    require_token_ttl: bool,
+}
+
+impl Settings {
+    const fn of(config: &Config<'_>) -> Settings {
+        Settings {
+            limits: config.limits,
+            refresh_margin_ms: ms(config.refresh_margin),
+            connect_ms: ms(config.connect_timeout),
+            read_ms: ms(config.read_timeout),
+            operation_ms: match config.operation_timeout {
+                Some(timeout) => Some(ms(timeout)),
+                None => None,
+            },
+            backoff_base_ms: ms(config.backoff_base),
+            backoff_cap_ms: ms(config.backoff_cap),
+            v1_reprobe_ms: ms(config.v1_reprobe),
+            token_ttl: config.token_ttl,
+            max_attempts: if config.max_attempts == 0 { 1 } else { config.max_attempts },
+            v1_fallback: config.v1_fallback,
+            require_token_ttl: config.require_token_ttl,
+        }
+    }
+}
+
+/// The IMDSv2 session: the token cache, the connection state, the settings.
+/// It lends itself to one [`Operation`] at a time ([`Client::get`]): a
+/// sans-IO state machine that fetches a token, caches and refreshes it,
+/// retries, falls back to IMDSv1 when allowed, and keeps the deadlines.
+///
+/// Small (under 256 bytes on a 32-bit target, the 128-byte token included) and
+/// without allocation; its lifetime is the endpoint's host name and the user
+/// agent's: a `Client<'static>` can live in a `static`.
 ///
 /// The driver moves bytes and time and nothing else. The loop, for any socket
 /// with a blocking connect, write and read (this is [`driver::run`](crate::driver::run),
-/// less its cancel-on-misuse and its wiping of `tx`):
+/// less its wiping of `tx`):
 ///
 /// ```
 /// use imds::driver::{Clock, Transport, TransportError};
 /// use imds::{Action, Answer, BodyMode, Client, Error};
 ///
 /// fn get<'b>(
-///     client: &mut Client,
+///     client: &mut Client<'_>,
 ///     socket: &mut impl Transport,
 ///     clock: &mut impl Clock,
 ///     path: &str,
 ///     tx: &mut [u8],      // imds::wire::MAX_REQUEST_LEN bytes always suffice
 ///     rx: &'b mut [u8],   // the largest head and body you accept
 /// ) -> Result<Answer<'b>, Error> {
-///     client.get(clock.now(), path, BodyMode::Contiguous)?;
+///     let mut op = client.get(clock.now(), path, BodyMode::Contiguous)?;
 ///     loop {
 ///         let now = clock.now();
 ///         let timeout = |deadline: imds::Instant| deadline.saturating_duration_since(now);
-///         match client.poll(now, rx)? {
-///             Action::Connect { deadline } => match socket.connect(client.endpoint(), timeout(deadline)) {
-///                 Ok(()) => client.connected(clock.now())?,
-///                 Err(e) => client.failed(clock.now(), e)?,
+///         match op.poll(now, rx)? {
+///             Action::Connect { deadline } => match socket.connect(op.endpoint(), timeout(deadline)) {
+///                 Ok(()) => op.connected(clock.now())?,
+///                 Err(e) => op.failed(clock.now(), e)?,
 ///             },
 ///             Action::Send { deadline } => {
-///                 let n = client.encode(tx)?;
+///                 let n = op.encode(tx)?;
 ///                 match socket.write_all(&tx[..n], timeout(deadline)) {
-///                     Ok(()) => client.sent(clock.now())?,
-///                     Err(e) => client.failed(clock.now(), e)?,
+///                     Ok(()) => op.sent(clock.now())?,
+///                     Err(e) => op.failed(clock.now(), e)?,
 ///                 }
 ///             }
 ///             Action::Receive { deadline } => {
-///                 match socket.read(client.receive_buffer(rx)?, timeout(deadline)) {
-///                     Ok(0) => client.received_eof(clock.now())?,
-///                     Ok(n) => client.received(clock.now(), n)?,
+///                 match socket.read(op.receive_buffer(rx)?, timeout(deadline)) {
+///                     Ok(0) => op.received_eof(clock.now())?,
+///                     Ok(n) => op.received(clock.now(), n)?,
 ///                     Err(TransportError::TimedOut) => clock.sleep_until(deadline),
-///                     Err(e) => client.failed(clock.now(), e)?,
+///                     Err(e) => op.failed(clock.now(), e)?,
 ///                 }
 ///             }
 ///             Action::Wait { until } => clock.sleep_until(until),
@@ -283,17 +328,18 @@ pub const REQUEST_STATE_BYTES: usize = core::mem::size_of::<Operation>();
 ///             Action::Done => break,
 ///         }
 ///     }
-///     client.answer(rx) // a 2xx or a 404, its body in rx; or the operation's error
+///     op.answer(rx) // a 2xx or a 404, its body in rx; or the operation's error
 /// }
 /// ```
 ///
 /// Behaviour (the AWS SDKs', made explicit):
 /// - The token is fetched on first use and cached; it expires per the response's
 ///   TTL header (or the requested TTL when a server omits it, unless
-///   [`Config::require_token_ttl`]), and is refreshed `refresh_margin` before that
-///   (at most half its lifetime). A refresh that fails while the cached token is
-///   still valid keeps using it: no error, no fallback (one attempt; the next try
-///   comes when half of the token's remaining life is gone).
+///   [`Config::require_token_ttl`]), counted from when its response is
+///   complete, and is refreshed `refresh_margin` before that (at most half its
+///   lifetime). A refresh that fails while the cached token is still valid keeps
+///   using it: no error, no fallback (one attempt; the next try comes when half
+///   of the token's remaining life is gone).
 /// - A 401 on a `GET` drops the token (or leaves IMDSv1), fetches a new one and
 ///   retries, once per operation: a server that always answers 401 ends in an
 ///   error, not a loop.
@@ -310,8 +356,9 @@ pub const REQUEST_STATE_BYTES: usize = core::mem::size_of::<Operation>();
 ///   not retried (the caller would see them twice).
 /// - A complete response leaves its connection open for the next request when
 ///   its headers allow it (keep-alive, nothing after the body), whatever its
-///   status; anything else (a timeout, a reset, a malformed response) closes it,
-///   before [`Action::Done`] at the latest.
+///   status; anything else (a timeout, a reset, a malformed response, an
+///   operation dropped before [`Action::Done`]) closes it, before
+///   [`Action::Done`] or the next operation's first request.
 /// - Bodies nobody asked for (a 403 page, a 503 page) are read and dropped
 ///   whatever their size; a token body longer than the longest valid token is
 ///   refused from its Content-Length, before it is read. After a token is taken
@@ -320,31 +367,38 @@ pub const REQUEST_STATE_BYTES: usize = core::mem::size_of::<Operation>();
 /// All of the retry and fallback decisions are one pure function (`policy.rs`);
 /// all of the token arithmetic one module (`token_cache.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Client {
-    config: Config,
+pub struct Client<'a> {
+    endpoint: Endpoint<'a>,
+    user_agent: Option<UserAgent<'a>>,
+    settings: Settings,
     tokens: TokenCache,
-    rng: u64,
+    rng: u32,
     connection: Connection,
-    reader: Reader,
-    op: Option<Operation>,
+    /// An operation started and did not finish (its driver may have dropped it
+    /// midway, leaving bytes on the connection).
+    in_flight: bool,
 }
 
-impl Client {
+impl<'a> Client<'a> {
     /// A client with no token and no connection. `seed` drives the backoff
     /// jitter: any value; a fixed one makes tests deterministic.
-    pub const fn new(config: Config, seed: u64) -> Client {
-        let reader = Reader::new(config.limits, BodyMode::Contiguous);
-        Client { config, tokens: TokenCache::new(), rng: seed, connection: Connection::Closed, reader, op: None }
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub const fn new(config: Config<'a>, seed: u64) -> Client<'a> {
+        // Xorshift needs a state other than zero.
+        let folded = (seed ^ (seed >> 32)) as u32;
+        Client {
+            endpoint: config.endpoint,
+            user_agent: config.user_agent,
+            settings: Settings::of(&config),
+            tokens: TokenCache::new(),
+            rng: if folded == 0 { 0x9e37_79b9 } else { folded },
+            connection: Connection::Closed,
+            in_flight: false,
+        }
     }
 
     /// Where to connect.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.config.endpoint
+    pub fn endpoint(&self) -> &Endpoint<'a> {
+        &self.endpoint
     }
 
     /// True after a lasting fallback to IMDSv1, until IMDSv2 answers again.
@@ -354,7 +408,7 @@ impl Client {
 
     /// How long the cached token stays valid, if there is one.
     pub fn token_ttl(&self, now: Instant) -> Option<Duration> {
-        self.tokens.ttl(now)
+        self.tokens.ttl_ms(now).map(from_ms)
     }
 
     /// Forgets the cached token (zeroing it) or the IMDSv1 fallback: the next
@@ -363,69 +417,111 @@ impl Client {
         self.tokens.clear();
     }
 
-    /// Starts fetching `path`, its body delivered as `mode` says. Fails if `path`
-    /// is invalid or an operation is still running.
-    pub fn get(&mut self, now: Instant, path: &str, mode: BodyMode) -> Result<(), Error> {
-        if self.op.as_ref().is_some_and(|op| !matches!(op.step, Step::Finished { .. })) {
-            return Err(Error::usage(Phase::Get, UsageError::Busy));
-        }
+    /// Starts fetching `path`, its body delivered as `mode` says: the
+    /// [`Operation`] to drive. The client is lent to it until it is dropped, so
+    /// one runs at a time. Fails if `path` is not valid.
+    pub fn get<'c, 'p>(
+        &'c mut self,
+        now: Instant,
+        path: &'p str,
+        mode: BodyMode,
+    ) -> Result<Operation<'c, 'a, 'p>, Error> {
         path::validate(path).map_err(|e| Error::usage(Phase::Get, UsageError::Path(e)))?;
-        let path = heapless::String::try_from(path)
-            .map_err(|_| Error::usage(Phase::Get, UsageError::Path(path::PathError::TooLong { len: path.len() })))?;
+        if core::mem::replace(&mut self.in_flight, true) {
+            // The last operation was dropped midway: its connection is not reused.
+            self.abandon_connection();
+        }
         let stage = match self.tokens.plan(now) {
             Plan::UseToken => Stage::Get { tries: FIRST_TRY, with_token: true, reauthorized: false },
             Plan::V1 => Stage::Get { tries: FIRST_TRY, with_token: false, reauthorized: false },
             Plan::Refresh => Stage::Token { tries: FIRST_TRY, refresh: true, reauthorized: false },
             Plan::Fetch => Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: false },
         };
-        self.op = Some(Operation {
+        let settings = &self.settings;
+        Ok(Operation {
+            deadline: settings.operation_ms.map(|ms| now.plus_ms(ms)),
+            reader: Reader::new(settings.limits, BodyMode::Contiguous),
+            client: self,
             path,
             mode,
-            deadline: self.config.operation_timeout.map(|t| now.saturating_add(t)),
             stage,
             step: Step::Ready,
-            sent_at: now,
-        });
-        self.reader = Reader::new(self.config.limits, BodyMode::Contiguous);
-        Ok(())
+        })
     }
 
-    /// Ends the running operation at `deadline` at the latest (earlier if its
-    /// own timeout says so): for a caller with a deadline of its own, such as a walk.
-    pub fn shorten_deadline(&mut self, deadline: Instant) -> Result<(), Error> {
-        let op = self.op_in(|step| !matches!(step, Step::Finished { .. }))?;
-        op.deadline = Some(op.deadline.map_or(deadline, |d| d.min(deadline)));
-        Ok(())
+    /// An open connection will be closed, not reused, before the next request.
+    fn abandon_connection(&mut self) {
+        if let Connection::Open { used, .. } = self.connection {
+            self.connection = Connection::Open { reusable: false, used };
+        }
+    }
+}
+
+/// One `GET` (with the token `PUT`, retries and fallbacks it needs) in flight on
+/// a [`Client`], from [`Client::get`]: borrows the client and the path.
+///
+/// Call [`Operation::poll`] after every event and whenever a deadline passes,
+/// and do what the [`Action`] says; after [`Action::Done`],
+/// [`Operation::answer`] tells how it ended. Dropped before that (a driver that
+/// gives up), it leaves the connection to be closed: the client's next
+/// operation starts with [`Action::Close`] if it was open.
+#[derive(Debug)]
+pub struct Operation<'c, 'a, 'p> {
+    client: &'c mut Client<'a>,
+    path: &'p str,
+    mode: BodyMode,
+    deadline: Option<Instant>,
+    stage: Stage,
+    step: Step,
+    reader: Reader,
+}
+
+/// Bytes of state one operation in flight takes besides the [`Client`] it
+/// borrows (stage, step, deadlines, the response reader).
+pub const REQUEST_STATE_BYTES: usize = core::mem::size_of::<Operation<'static, 'static, 'static>>();
+
+impl<'a> Operation<'_, 'a, '_> {
+    /// Where to connect (the client's endpoint).
+    pub fn endpoint(&self) -> &Endpoint<'a> {
+        &self.client.endpoint
+    }
+
+    /// The path being fetched.
+    pub fn path(&self) -> &str {
+        self.path
+    }
+
+    /// Ends the operation at `deadline` at the latest (earlier if its own
+    /// timeout says so): for a caller with a deadline of its own, such as a walk.
+    pub fn shorten_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(self.deadline.map_or(deadline, |d| d.min(deadline)));
     }
 
     /// What to do next. Call after every event and whenever a deadline passes.
     pub fn poll<'b>(&mut self, now: Instant, rx: &'b mut [u8]) -> Result<Action<'b>, Error> {
         loop {
-            let Some(op) = self.op.as_mut() else {
-                return Err(Error::usage(Phase::Get, UsageError::Idle));
-            };
-            let finished = matches!(op.step, Step::Finished { .. });
-            if !finished && op.deadline.is_some_and(|d| now >= d) {
-                self.abandon_connection();
+            let finished = matches!(self.step, Step::Finished(_));
+            if !finished && self.deadline.is_some_and(|d| now >= d) {
+                self.client.abandon_connection();
                 self.finish_err(ErrorKind::Timeout(TimeoutKind::Operation));
                 continue;
             }
-            let op_deadline = op.deadline;
+            let op_deadline = self.deadline;
             let cap = |deadline: Instant| op_deadline.map_or(deadline, |d| d.min(deadline));
-            match op.step {
+            match self.step {
                 Step::Ready => {
-                    if let Connection::Open { reusable: false, .. } = self.connection {
-                        self.connection = Connection::Closed;
+                    if let Connection::Open { reusable: false, .. } = self.client.connection {
+                        self.client.connection = Connection::Closed;
                         return Ok(Action::Close);
                     }
-                    let tries = op.stage.tries();
+                    let tries = self.stage.tries();
                     tries.made = tries.made.saturating_add(1);
-                    if let Connection::Open { used, .. } = self.connection {
-                        op.step = Step::Sending { reused: used };
+                    if let Connection::Open { used, .. } = self.client.connection {
+                        self.step = Step::Sending { reused: used };
                         continue;
                     }
-                    let deadline = cap(now.saturating_add(self.config.connect_timeout));
-                    op.step = Step::Connecting { deadline };
+                    let deadline = cap(now.plus_ms(self.client.settings.connect_ms));
+                    self.step = Step::Connecting { deadline };
                     return Ok(Action::Connect { deadline });
                 }
                 Step::Connecting { deadline } if now >= deadline => {
@@ -433,13 +529,13 @@ impl Client {
                 }
                 Step::Connecting { deadline } => return Ok(Action::Wait { until: deadline }),
                 Step::Sending { .. } => {
-                    return Ok(Action::Send { deadline: cap(now.saturating_add(self.config.read_timeout)) });
+                    return Ok(Action::Send { deadline: cap(now.plus_ms(self.client.settings.read_ms)) });
                 }
-                Step::Backoff { until } if now >= until => op.step = Step::Ready,
+                Step::Backoff { until } if now >= until => self.step = Step::Ready,
                 Step::Backoff { until } => return Ok(Action::Wait { until: cap(until) }),
                 Step::Receiving { deadline, .. } => match self.reader.advance(rx) {
                     Ok(Advance::NeedMore) if now >= deadline => {
-                        self.abandon_connection();
+                        self.client.abandon_connection();
                         self.attempt_failed(now, ErrorKind::Timeout(TimeoutKind::Read));
                     }
                     Ok(Advance::NeedMore) => return Ok(Action::Receive { deadline: cap(deadline) }),
@@ -448,10 +544,10 @@ impl Client {
                     Ok(Advance::Complete) => self.response_complete(now, rx),
                     Err(e) => self.read_failed(now, e),
                 },
-                Step::Finished { .. } => {
-                    return Ok(match self.connection {
+                Step::Finished(_) => {
+                    return Ok(match self.client.connection {
                         Connection::Open { reusable: false, .. } => {
-                            self.connection = Connection::Closed;
+                            self.client.connection = Connection::Closed;
                             Action::Close
                         }
                         _ => Action::Done,
@@ -463,68 +559,64 @@ impl Client {
 
     /// The connection is open.
     pub fn connected(&mut self, _now: Instant) -> Result<(), Error> {
-        let op = self.op_in(|step| matches!(step, Step::Connecting { .. }))?;
-        op.step = Step::Sending { reused: false };
-        self.connection = Connection::Open { reusable: true, used: false };
+        self.expect(|step| matches!(step, Step::Connecting { .. }))?;
+        self.step = Step::Sending { reused: false };
+        self.client.connection = Connection::Open { reusable: true, used: false };
         Ok(())
     }
 
     /// Writes the request to send into `tx`; returns its length.
     pub fn encode(&self, tx: &mut [u8]) -> Result<usize, Error> {
-        let op = self.op.as_ref().ok_or(Error::usage(Phase::Get, UsageError::Idle))?;
-        if !matches!(op.step, Step::Sending { .. }) {
-            return Err(Error::usage(op.stage.phase(), UsageError::WrongStep));
+        if !matches!(self.step, Step::Sending { .. }) {
+            return Err(Error::usage(self.stage.phase(), UsageError::WrongStep));
         }
-        let request = match op.stage {
-            Stage::Token { .. } => Request::PutToken { ttl: self.config.token_ttl },
+        let client = &*self.client;
+        let request = match self.stage {
+            Stage::Token { .. } => Request::PutToken { ttl: client.settings.token_ttl },
             Stage::Get { with_token, .. } => {
-                Request::Get { path: &op.path, token: self.tokens.token().filter(|_| with_token) }
+                Request::Get { path: self.path, token: client.tokens.token().filter(|_| with_token) }
             }
         };
-        let agent = self.config.user_agent.as_ref().map(UserAgent::as_str);
+        let agent = client.user_agent.as_ref().map(UserAgent::as_str);
         // The path was validated by `get`, the user agent by `UserAgent::new`.
         request
-            .write(&self.config.endpoint, agent, tx)
-            .map_err(|e| Error::usage(op.stage.phase(), UsageError::SendBuffer(e)))
+            .write(&client.endpoint, agent, tx)
+            .map_err(|e| Error::usage(self.stage.phase(), UsageError::SendBuffer(e)))
     }
 
     /// The request was written.
     pub fn sent(&mut self, now: Instant) -> Result<(), Error> {
-        let read_timeout = self.config.read_timeout;
-        let op = self.op.as_mut().ok_or(Error::usage(Phase::Get, UsageError::Idle))?;
-        let Step::Sending { reused } = op.step else {
-            return Err(Error::usage(op.stage.phase(), UsageError::WrongStep));
+        let Step::Sending { reused } = self.step else {
+            return Err(Error::usage(self.stage.phase(), UsageError::WrongStep));
         };
-        op.step = Step::Receiving { deadline: now.saturating_add(read_timeout), reused };
-        op.sent_at = now;
-        let mode = match op.stage {
-            Stage::Get { .. } => op.mode,
+        self.step = Step::Receiving { deadline: now.plus_ms(self.client.settings.read_ms), reused };
+        let mode = match self.stage {
+            Stage::Get { .. } => self.mode,
             Stage::Token { .. } => BodyMode::Contiguous,
         };
-        self.reader = Reader::new(self.config.limits, mode);
+        self.reader = Reader::new(self.client.settings.limits, mode);
         Ok(())
     }
 
     /// The room to read response bytes into.
     pub fn receive_buffer<'b>(&mut self, rx: &'b mut [u8]) -> Result<&'b mut [u8], Error> {
-        let phase = self.op_in(|step| matches!(step, Step::Receiving { .. }))?.stage.phase();
+        let phase = self.expect(|step| matches!(step, Step::Receiving { .. }))?;
         self.reader.spare(rx).map_err(|e| read_usage(phase, e))
     }
 
-    /// `n` bytes were read into the start of [`Client::receive_buffer`].
+    /// `n` bytes were read into the start of [`Operation::receive_buffer`].
     pub fn received(&mut self, now: Instant, n: usize) -> Result<(), Error> {
-        let read_timeout = self.config.read_timeout;
-        let op = self.op_in(|step| matches!(step, Step::Receiving { .. }))?;
-        let phase = op.stage.phase();
-        if let Step::Receiving { deadline, .. } = &mut op.step {
-            *deadline = now.saturating_add(read_timeout);
+        let phase = self.expect(|step| matches!(step, Step::Receiving { .. }))?;
+        let read_ms = self.client.settings.read_ms;
+        if let Step::Receiving { deadline, .. } = &mut self.step {
+            *deadline = now.plus_ms(read_ms);
         }
         self.reader.received(n).map_err(|e| read_usage(phase, e))
     }
 
     /// The server closed the connection.
     pub fn received_eof(&mut self, _now: Instant) -> Result<(), Error> {
-        self.op_in(|step| matches!(step, Step::Receiving { .. }))?;
+        self.expect(|step| matches!(step, Step::Receiving { .. }))?;
         self.reader.eof();
         Ok(())
     }
@@ -532,61 +624,54 @@ impl Client {
     /// Connecting, writing or reading failed. The client considers the
     /// connection gone (the driver drops it) and retries if it may.
     pub fn failed(&mut self, now: Instant, error: TransportError) -> Result<(), Error> {
-        let op =
-            self.op_in(|step| matches!(step, Step::Connecting { .. } | Step::Sending { .. } | Step::Receiving { .. }))?;
-        let kind = match (op.step, error) {
+        self.expect(|step| matches!(step, Step::Connecting { .. } | Step::Sending { .. } | Step::Receiving { .. }))?;
+        let kind = match (self.step, error) {
             (Step::Connecting { .. }, TransportError::TimedOut) => ErrorKind::Timeout(TimeoutKind::Connect),
             (Step::Receiving { .. }, TransportError::TimedOut) => ErrorKind::Timeout(TimeoutKind::Read),
             _ => ErrorKind::Transport(error),
         };
-        self.connection = Connection::Closed;
+        self.client.connection = Connection::Closed;
         self.attempt_failed(now, kind);
         Ok(())
     }
 
-    /// Ends the running operation at once, for a driver that hit a usage error
-    /// (such as a buffer too small) or gives up. The client considers the
-    /// connection closed: the driver drops its own.
-    pub fn cancel(&mut self) {
-        self.op = None;
-        self.connection = Connection::Closed;
-    }
-
-    /// How the finished operation ended: an answer (2xx or 404) or an error.
+    /// How the operation ended, once [`Operation::poll`] said [`Action::Done`]:
+    /// an answer (2xx or 404, its body in `rx`) or an error.
     pub fn answer<'b>(&self, rx: &'b [u8]) -> Result<Answer<'b>, Error> {
-        let Some(Operation { step: Step::Finished { result, token_ttl }, .. }) = &self.op else {
-            return Err(Error::usage(Phase::Get, UsageError::WrongStep));
-        };
-        let status = (*result)?;
-        let body = self.reader.response(rx).map(|r| r.body()).unwrap_or_default();
-        Ok(Answer { status, body, token_ttl: *token_ttl })
+        self.finished().map(|finished| finished.answer(rx))
     }
 
-    /// The running operation, if its step passes `expected`.
-    fn op_in(&mut self, expected: impl Fn(&Step) -> bool) -> Result<&mut Operation, Error> {
-        let op = self.op.as_mut().ok_or(Error::usage(Phase::Get, UsageError::Idle))?;
-        match expected(&op.step) {
-            true => Ok(op),
-            false => Err(Error::usage(op.stage.phase(), UsageError::WrongStep)),
+    /// [`Operation::answer`] without the receive buffer.
+    pub(crate) fn finished(&self) -> Result<Finished, Error> {
+        match self.step {
+            Step::Finished(result) => result,
+            _ => Err(Error::usage(self.stage.phase(), UsageError::WrongStep)),
+        }
+    }
+
+    /// The phase, if the step passes `expected`; a usage error if not.
+    fn expect(&self, expected: impl Fn(&Step) -> bool) -> Result<Phase, Error> {
+        match expected(&self.step) {
+            true => Ok(self.stage.phase()),
+            false => Err(Error::usage(self.stage.phase(), UsageError::WrongStep)),
         }
     }
 
     /// The head is in: decide what happens to the body.
     fn head_arrived(&mut self, now: Instant, head: ResponseHead, rx_len: usize) {
-        let Some(op) = self.op.as_ref() else { return };
-        let body = match (op.stage, head.status) {
+        let body = match (self.stage, head.status) {
             (Stage::Token { .. }, 200) => {
                 if let Some(len) = head.content_length().filter(|&n| n > MAX_TOKEN_LEN as u64) {
                     // Refused before it is read: no token is that long.
                     let len = usize::try_from(len).ok();
-                    self.abandon_connection();
+                    self.client.abandon_connection();
                     return self.attempt_failed(now, ErrorKind::InvalidToken(TokenError::TooLong { len }));
                 }
                 self.reader.limit_body(MAX_TOKEN_LEN as u64);
                 Body::Keep
             }
-            (Stage::Get { .. }, 200..=299) => Body::from(op.mode),
-            (Stage::Get { .. }, 404) if op.mode == BodyMode::Contiguous => Body::Keep,
+            (Stage::Get { .. }, 200..=299) => Body::from(self.mode),
+            (Stage::Get { .. }, 404) if self.mode == BodyMode::Contiguous => Body::Keep,
             _ => Body::Discard,
         };
         if let Err(e) = self.reader.set_body(body, rx_len) {
@@ -596,9 +681,9 @@ impl Client {
 
     /// The reader refused to go on.
     fn read_failed(&mut self, now: Instant, e: ReadError) {
-        self.abandon_connection();
-        let token_200 = matches!(self.op.as_ref().map(|op| op.stage), Some(Stage::Token { .. }))
-            && self.reader.head().is_some_and(|head| head.status == 200);
+        self.client.abandon_connection();
+        let token_200 =
+            matches!(self.stage, Stage::Token { .. }) && self.reader.head().is_some_and(|head| head.status == 200);
         match e {
             ReadError::Decode(DecodeError::BodyTooLarge) if token_200 => {
                 self.attempt_failed(now, ErrorKind::InvalidToken(TokenError::TooLong { len: None }))
@@ -610,35 +695,42 @@ impl Client {
 
     /// A complete response is in the reader: act on its status.
     fn response_complete(&mut self, now: Instant, rx: &mut [u8]) {
-        let Some(response) = self.reader.response(rx) else { return };
-        let (status, head) = (response.status(), *response.head());
+        let Some(head) = self.reader.head() else { return };
+        let status = head.status;
         let reusable = head.keep_alive && self.reader.trailing_len() == 0;
-        self.connection = Connection::Open { reusable, used: true };
-        let Some(op) = self.op.as_mut() else { return };
-        match (op.stage, status) {
+        let client = &mut *self.client;
+        client.connection = Connection::Open { reusable, used: true };
+        match (self.stage, status) {
             (Stage::Token { reauthorized, .. }, 200) => {
-                let ttl = match (head.token_ttl, self.config.require_token_ttl) {
-                    (Some(ttl), _) => Ok(Duration::from_secs(u64::from(ttl))),
-                    (None, false) => Ok(Duration::from_secs(u64::from(self.config.token_ttl.seconds()))),
+                let settings = &client.settings;
+                let ttl_ms = match (head.token_ttl, settings.require_token_ttl) {
+                    (Some(ttl), _) => Ok(ttl.saturating_mul(1000)),
+                    (None, false) => Ok(settings.token_ttl.seconds().saturating_mul(1000)),
                     (None, true) => Err(ErrorKind::MissingTokenTtl),
                 };
                 let body = rx.get(self.reader.body_range()).unwrap_or_default();
-                let stored = ttl.and_then(|ttl| {
-                    let margin = self.config.refresh_margin;
-                    self.tokens.store(body, op.sent_at, ttl, margin).map_err(ErrorKind::InvalidToken)
+                let margin_ms = settings.refresh_margin_ms;
+                let stored = ttl_ms.and_then(|ttl_ms| {
+                    client.tokens.store(body, now, ttl_ms, margin_ms).map_err(ErrorKind::InvalidToken)
                 });
                 self.reader.wipe_body(rx);
                 match stored {
                     Ok(()) => {
-                        op.stage = Stage::Get { tries: FIRST_TRY, with_token: true, reauthorized };
-                        op.step = Step::Ready;
+                        self.stage = Stage::Get { tries: FIRST_TRY, with_token: true, reauthorized };
+                        self.step = Step::Ready;
                     }
                     Err(kind) => self.attempt_failed(now, kind),
                 }
             }
             (Stage::Get { with_token, .. }, 200..=299 | 404) => {
-                let token_ttl = self.tokens.ttl(now).filter(|_| with_token);
-                op.step = Step::Finished { result: Ok(status), token_ttl };
+                let range = self.reader.body_range();
+                client.in_flight = false;
+                self.step = Step::Finished(Ok(Finished {
+                    status,
+                    body_start: range.start,
+                    body_len: range.len(),
+                    token_ttl_ms: client.tokens.ttl_ms(now).filter(|_| with_token),
+                }));
             }
             _ => self.attempt_failed(now, ErrorKind::Status(status)),
         }
@@ -648,68 +740,56 @@ impl Client {
     /// ([`policy::decide`] says which). Whoever saw an incomplete response has
     /// abandoned the connection already; a complete one keeps it.
     fn attempt_failed(&mut self, now: Instant, kind: ErrorKind) {
-        let max_attempts = self.config.max_attempts.max(1);
-        let delivered = self.reader.delivered();
-        let Some(op) = self.op.as_mut() else { return };
-        let reused = matches!(op.step, Step::Sending { reused: true } | Step::Receiving { reused: true, .. });
-        let (refresh, reauthorized) = match op.stage {
-            Stage::Token { refresh, reauthorized, .. } => (refresh && self.tokens.is_valid(now), reauthorized),
+        let client = &mut *self.client;
+        let settings = client.settings;
+        let reused = matches!(self.step, Step::Sending { reused: true } | Step::Receiving { reused: true, .. });
+        let (refresh, reauthorized) = match self.stage {
+            Stage::Token { refresh, reauthorized, .. } => (refresh && client.tokens.is_valid(now), reauthorized),
             Stage::Get { reauthorized, .. } => (false, reauthorized),
         };
-        let tries = *op.stage.tries();
+        let tries = *self.stage.tries();
         let situation = Situation {
-            phase: op.stage.phase(),
+            phase: self.stage.phase(),
             refresh,
             attempts: tries.made,
             stale_retry: reused && tries.stale_retry,
-            delivered,
+            delivered: self.reader.delivered(),
             reauthorized,
         };
         let get = |with_token| Stage::Get { tries: FIRST_TRY, with_token, reauthorized };
-        match policy::decide(kind, situation, max_attempts, self.config.v1_fallback) {
+        let (stage, step) = match policy::decide(kind, situation, settings.max_attempts, settings.v1_fallback) {
             Next::RetryNow => {
-                *op.stage.tries() = Tries { made: tries.made.saturating_sub(1), stale_retry: false };
-                op.step = Step::Ready;
+                let mut stage = self.stage;
+                *stage.tries() = Tries { made: tries.made.saturating_sub(1), stale_retry: false };
+                (stage, Step::Ready)
             }
             Next::Retry => {
-                let delay = backoff(&mut self.rng, tries.made, self.config.backoff_base, self.config.backoff_cap);
-                op.step = Step::Backoff { until: now.saturating_add(delay) };
+                let delay = backoff(&mut client.rng, tries.made, settings.backoff_base_ms, settings.backoff_cap_ms);
+                (self.stage, Step::Backoff { until: now.plus_ms(delay) })
             }
             Next::UseCachedToken => {
-                self.tokens.refresh_failed(now);
-                op.stage = get(true);
-                op.step = Step::Ready;
+                client.tokens.refresh_failed(now);
+                (get(true), Step::Ready)
             }
-            Next::V1ForThisRequest => {
-                op.stage = get(false);
-                op.step = Step::Ready;
-            }
+            Next::V1ForThisRequest => (get(false), Step::Ready),
             Next::V1UntilReprobe => {
-                self.tokens.fall_back(now, self.config.v1_reprobe);
-                op.stage = get(false);
-                op.step = Step::Ready;
+                client.tokens.fall_back(now, settings.v1_reprobe_ms);
+                (get(false), Step::Ready)
             }
             Next::Reauthorize => {
-                self.tokens.clear();
-                op.stage = Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: true };
-                op.step = Step::Ready;
+                client.tokens.clear();
+                (Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: true }, Step::Ready)
             }
-            Next::Fail => self.finish_err(kind),
-        }
-    }
-
-    /// An open connection will be closed, not reused, before the next request.
-    fn abandon_connection(&mut self) {
-        if let Connection::Open { used, .. } = self.connection {
-            self.connection = Connection::Open { reusable: false, used };
-        }
+            Next::Fail => return self.finish_err(kind),
+        };
+        self.stage = stage;
+        self.step = step;
     }
 
     fn finish_err(&mut self, kind: ErrorKind) {
-        if let Some(op) = self.op.as_mut() {
-            let error = Error { phase: op.stage.phase(), kind, attempts: op.stage.tries().made };
-            op.step = Step::Finished { result: Err(error), token_ttl: None };
-        }
+        let error = Error { phase: self.stage.phase(), kind, attempts: self.stage.tries().made };
+        self.client.in_flight = false;
+        self.step = Step::Finished(Err(error));
     }
 }
 
@@ -718,23 +798,25 @@ fn read_usage(phase: Phase, e: ReadError) -> Error {
     Error { phase, kind: ErrorKind::of_read(e), attempts: 0 }
 }
 
-/// The delay before retry number `attempt` (1-based): `base · 2^(attempt-1)`,
-/// capped, then "equal jitter": half of it fixed, half random.
-fn backoff(rng: &mut u64, attempt: u8, base: Duration, cap: Duration) -> Duration {
+/// The delay in milliseconds before retry number `attempt` (1-based): `base ·
+/// 2^(attempt-1)`, capped, then "equal jitter": half of it fixed, half random.
+fn backoff(rng: &mut u32, attempt: u8, base_ms: u32, cap_ms: u32) -> u32 {
     let exp = u32::from(attempt.saturating_sub(1)).min(20);
-    let full = base.saturating_mul(1u32 << exp).min(cap);
-    let half = full.as_millis() as u64 / 2;
-    let jitter = splitmix64(rng) % (half + 1);
-    Duration::from_millis(full.as_millis() as u64 - half + jitter)
+    let full = base_ms.saturating_mul(1 << exp).min(cap_ms);
+    let half = full / 2;
+    let jitter = xorshift32(rng) % (half + 1);
+    full - half + jitter
 }
 
-/// SplitMix64: a tiny, good-enough generator for jitter.
-pub(crate) fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+/// Marsaglia's xorshift32: a tiny, good-enough generator for jitter (its
+/// state is never zero).
+pub(crate) fn xorshift32(state: &mut u32) -> u32 {
+    let mut x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    x
 }
 
 #[cfg(test)]
@@ -754,11 +836,10 @@ mod tests {
     #[test]
     fn backoff_doubles_caps_and_jitters() {
         let mut rng = 7;
-        let base = Duration::from_millis(100);
-        let cap = Duration::from_secs(1);
-        for (attempt, full) in [(1u8, 100u64), (2, 200), (3, 400), (4, 800), (5, 1000), (30, 1000)] {
+        let (base, cap) = (100, 1000);
+        for (attempt, full) in [(1u8, 100u32), (2, 200), (3, 400), (4, 800), (5, 1000), (30, 1000)] {
             for _ in 0..50 {
-                let d = backoff(&mut rng, attempt, base, cap).as_millis() as u64;
+                let d = backoff(&mut rng, attempt, base, cap);
                 assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d} ms");
             }
         }
@@ -767,8 +848,8 @@ mod tests {
     }
 
     #[test]
-    fn client_has_no_lifetime_and_fits_in_a_static() {
-        static CLIENT: Client = Client::new(Config::DEFAULT, 0);
+    fn a_static_client_fits_in_a_static() {
+        static CLIENT: Client<'static> = Client::new(Config::DEFAULT, 0);
         assert!(!CLIENT.is_v1());
     }
 }

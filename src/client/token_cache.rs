@@ -10,8 +10,6 @@
 //! | IMDSv1, before `reprobe_at` | no token |
 //! | IMDSv1, from `reprobe_at` | fetch one (probe IMDSv2 again) |
 
-use core::time::Duration;
-
 use crate::time::Instant;
 use crate::token::{Token, TokenError};
 
@@ -76,10 +74,10 @@ impl TokenCache {
         matches!(&self.state, State::Token(cached) if now < cached.expires_at)
     }
 
-    /// How long the cached token stays valid.
-    pub(crate) fn ttl(&self, now: Instant) -> Option<Duration> {
+    /// Milliseconds the cached token stays valid.
+    pub(crate) fn ttl_ms(&self, now: Instant) -> Option<u32> {
         match &self.state {
-            State::Token(cached) => Some(cached.expires_at.saturating_duration_since(now)),
+            State::Token(cached) => Some(cached.expires_at.ms_since(now)),
             _ => None,
         }
     }
@@ -89,18 +87,12 @@ impl TokenCache {
         matches!(self.state, State::V1 { .. })
     }
 
-    /// Validates `body` and caches it as the token, in place: it expires `ttl`
-    /// after `sent_at` (when its request was sent) and is due for refresh
-    /// `margin` before that, never more than half its lifetime early.
-    pub(crate) fn store(
-        &mut self,
-        body: &[u8],
-        sent_at: Instant,
-        ttl: Duration,
-        margin: Duration,
-    ) -> Result<(), TokenError> {
-        let expires_at = sent_at.saturating_add(ttl);
-        let refresh_at = expires_at.saturating_sub(margin.min(ttl / 2));
+    /// Validates `body` and caches it as the token, in place: it expires
+    /// `ttl_ms` after `now` (when its response was complete) and is due for
+    /// refresh `margin_ms` before that, never more than half its lifetime early.
+    pub(crate) fn store(&mut self, body: &[u8], now: Instant, ttl_ms: u32, margin_ms: u32) -> Result<(), TokenError> {
+        let expires_at = now.plus_ms(ttl_ms);
+        let refresh_at = now.plus_ms(ttl_ms - margin_ms.min(ttl_ms / 2));
         match &mut self.state {
             State::Token(cached) => {
                 cached.token.assign(body)?;
@@ -116,14 +108,14 @@ impl TokenCache {
     /// when half of its remaining life is gone (at least a second later).
     pub(crate) fn refresh_failed(&mut self, now: Instant) {
         if let State::Token(cached) = &mut self.state {
-            let left = cached.expires_at.saturating_duration_since(now);
-            cached.refresh_at = now.saturating_add((left / 2).max(Duration::from_secs(1))).min(cached.expires_at);
+            let left = cached.expires_at.ms_since(now);
+            cached.refresh_at = now.plus_ms((left / 2).max(1000)).min(cached.expires_at);
         }
     }
 
-    /// Go without a token until `now + reprobe` (the token is dropped, zeroed).
-    pub(crate) fn fall_back(&mut self, now: Instant, reprobe: Duration) {
-        self.state = State::V1 { reprobe_at: now.saturating_add(reprobe) };
+    /// Go without a token until `reprobe_ms` after `now` (the token is dropped, zeroed).
+    pub(crate) fn fall_back(&mut self, now: Instant, reprobe_ms: u32) {
+        self.state = State::V1 { reprobe_at: now.plus_ms(reprobe_ms) };
     }
 
     /// Forget the token, or the fallback (zeroing the token).
@@ -144,7 +136,7 @@ mod tests {
     fn plans_follow_the_clock() {
         let mut cache = TokenCache::new();
         assert_eq!(cache.plan(at(0)), Plan::Fetch);
-        cache.store(b"tokenA", at(10), Duration::from_secs(21600), Duration::from_secs(120)).unwrap();
+        cache.store(b"tokenA", at(10), 21_600_000, 120_000).unwrap();
         // Expires at 21610 s, due for refresh 120 s before.
         for (s, plan) in [
             (10, Plan::UseToken),
@@ -155,14 +147,14 @@ mod tests {
         ] {
             assert_eq!(cache.plan(at(s)), plan, "at {s} s");
         }
-        assert_eq!(cache.ttl(at(21600)), Some(Duration::from_secs(10)));
+        assert_eq!(cache.ttl_ms(at(21600)), Some(10_000));
         assert_eq!((cache.is_valid(at(21609)), cache.is_valid(at(21610))), (true, false));
     }
 
     #[test]
     fn refresh_margin_is_at_most_half_the_lifetime() {
         let mut cache = TokenCache::new();
-        cache.store(b"t", at(0), Duration::from_secs(60), Duration::from_secs(120)).unwrap();
+        cache.store(b"t", at(0), 60_000, 120_000).unwrap();
         assert_eq!(
             (cache.plan(at(29)), cache.plan(at(30)), cache.plan(at(60))),
             (Plan::UseToken, Plan::Refresh, Plan::Fetch)
@@ -172,7 +164,7 @@ mod tests {
     #[test]
     fn a_failed_refresh_halves_the_time_to_the_next_try() {
         let mut cache = TokenCache::new();
-        cache.store(b"t", at(0), Duration::from_secs(1000), Duration::from_secs(120)).unwrap();
+        cache.store(b"t", at(0), 1_000_000, 120_000).unwrap();
         cache.refresh_failed(at(900));
         assert_eq!((cache.plan(at(949)), cache.plan(at(950))), (Plan::UseToken, Plan::Refresh));
         cache.refresh_failed(at(999));
@@ -182,14 +174,14 @@ mod tests {
     #[test]
     fn fallback_lasts_until_the_reprobe_and_a_bad_token_changes_nothing() {
         let mut cache = TokenCache::new();
-        cache.fall_back(at(0), Duration::from_secs(300));
+        cache.fall_back(at(0), 300_000);
         assert!(cache.is_v1());
         assert_eq!((cache.plan(at(299)), cache.plan(at(300))), (Plan::V1, Plan::Fetch));
-        assert!(cache.store(b"bad token", at(300), Duration::from_secs(60), Duration::ZERO).is_err());
+        assert!(cache.store(b"bad token", at(300), 60_000, 0).is_err());
         assert!(cache.is_v1(), "unchanged by a refused token");
-        cache.store(b"good", at(300), Duration::from_secs(60), Duration::ZERO).unwrap();
+        cache.store(b"good", at(300), 60_000, 0).unwrap();
         assert_eq!((cache.is_v1(), cache.token().map(Token::as_bytes)), (false, Some(&b"good"[..])));
-        assert!(cache.store(b"bad token", at(301), Duration::from_secs(60), Duration::ZERO).is_err());
+        assert!(cache.store(b"bad token", at(301), 60_000, 0).is_err());
         assert_eq!(cache.token().map(Token::as_bytes), Some(&b"good"[..]), "kept when the new one is refused");
         cache.clear();
         assert_eq!((cache.token(), cache.plan(at(301))), (None, Plan::Fetch));

@@ -11,11 +11,12 @@
 //! Every line ends in CRLF and the head in an empty line. Nothing else is sent: in
 //! particular never `X-Forwarded-For`, which makes the service refuse a token.
 
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use crate::buffer::BufferTooSmall;
 use crate::endpoint::{Endpoint, MAX_HOST_NAME_LEN};
 use crate::path::{self, MAX_PATH_LEN, PathError};
+use crate::text::Writer;
 use crate::token::{MAX_TOKEN_LEN, Token, TokenTtl};
 
 /// The path of the token endpoint.
@@ -111,7 +112,12 @@ impl Request<'_> {
     ///
     /// Validates the path and user agent first; a buffer too small gives
     /// [`EncodeError::BufferTooSmall`] with the exact size needed.
-    pub fn encode(&self, endpoint: &Endpoint, user_agent: Option<&str>, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    pub fn encode(
+        &self,
+        endpoint: &Endpoint<'_>,
+        user_agent: Option<&str>,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
         if let Request::Get { path, .. } = self {
             path::validate(path)?;
         }
@@ -122,26 +128,34 @@ impl Request<'_> {
     }
 
     /// [`Request::encode`] for a path and user agent already validated (the
-    /// client checks each once, when it gets them).
+    /// client checks each once). Written piece by piece, without `core::fmt`.
     pub(crate) fn write(
         &self,
-        endpoint: &Endpoint,
+        endpoint: &Endpoint<'_>,
         user_agent: Option<&str>,
         buf: &mut [u8],
     ) -> Result<usize, BufferTooSmall> {
-        let mut out = Writer { buf, len: 0 };
-        let (method, path) = match self {
-            Request::PutToken { .. } => ("PUT", TOKEN_PATH),
-            Request::Get { path, .. } => ("GET", *path),
-        };
-        // Writing into `Writer` never fails: it counts what does not fit.
-        let _ = write!(out, "{method} {path} HTTP/1.1\r\nHost: {}\r\n", endpoint.host_header());
+        let mut out = Writer::new(buf);
+        match self {
+            Request::PutToken { .. } => out.put(b"PUT /latest/api/token HTTP/1.1\r\nHost: "),
+            Request::Get { path, .. } => {
+                out.put(b"GET ");
+                out.put(path.as_bytes());
+                out.put(b" HTTP/1.1\r\nHost: ");
+            }
+        }
+        endpoint.write_host_header(|piece| out.put(piece));
+        out.put(b"\r\n");
         if let Some(agent) = user_agent {
-            let _ = write!(out, "User-Agent: {agent}\r\n");
+            out.put(b"User-Agent: ");
+            out.put(agent.as_bytes());
+            out.put(b"\r\n");
         }
         match self {
             Request::PutToken { ttl } => {
-                let _ = write!(out, "X-aws-ec2-metadata-token-ttl-seconds: {}\r\nContent-Length: 0\r\n", ttl.seconds());
+                out.put(b"X-aws-ec2-metadata-token-ttl-seconds: ");
+                out.put(crate::text::decimal(ttl.seconds()).as_bytes());
+                out.put(b"\r\nContent-Length: 0\r\n");
             }
             Request::Get { token: Some(token), .. } => {
                 out.put(b"X-aws-ec2-metadata-token: ");
@@ -151,7 +165,7 @@ impl Request<'_> {
             Request::Get { token: None, .. } => {}
         }
         out.put(b"\r\n");
-        match out.len <= out.buf.len() {
+        match out.fits() {
             true => Ok(out.len),
             false => Err(BufferTooSmall { required: out.len }),
         }
@@ -169,36 +183,13 @@ pub(crate) fn validate_user_agent(agent: &str) -> Result<(), EncodeError> {
     }
 }
 
-/// Appends to a buffer, counting (but not writing) what does not fit.
-struct Writer<'b> {
-    buf: &'b mut [u8],
-    len: usize,
-}
-
-impl Writer<'_> {
-    fn put(&mut self, bytes: &[u8]) {
-        let end = self.len.saturating_add(bytes.len());
-        if let Some(dst) = self.buf.get_mut(self.len..end) {
-            dst.copy_from_slice(bytes);
-        }
-        self.len = end;
-    }
-}
-
-impl fmt::Write for Writer<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.put(s.as_bytes());
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     extern crate std;
     use core::net::{IpAddr, Ipv4Addr};
 
-    fn encode(request: Request<'_>, endpoint: &Endpoint, agent: Option<&str>) -> std::string::String {
+    fn encode(request: Request<'_>, endpoint: &Endpoint<'_>, agent: Option<&str>) -> std::string::String {
         let mut buf = [0u8; MAX_REQUEST_LEN];
         let n = request.encode(endpoint, agent, &mut buf).unwrap();
         std::string::String::from_utf8(buf[..n].to_vec()).unwrap()

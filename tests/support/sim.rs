@@ -215,7 +215,7 @@ pub struct Fetched {
 
 /// Runs one GET of `path` as `mode`, receiving into an `rx_len` buffer.
 pub fn fetch(
-    client: &mut Client,
+    client: &mut Client<'_>,
     sim: &Sim,
     transport: &mut SimTransport,
     path: &str,
@@ -224,19 +224,21 @@ pub fn fetch(
 ) -> Fetched {
     let mut clock = sim.clock();
     let mut streamed = Vec::new();
-    if let Err(e) = client.get(clock.now(), path, mode) {
-        return Fetched { result: Err(e), streamed };
-    }
+    let operation = match client.get(clock.now(), path, mode) {
+        Ok(operation) => operation,
+        Err(e) => return Fetched { result: Err(e), streamed },
+    };
     let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
     let mut rx = vec![0u8; rx_len];
-    let result = imds::driver::run(client, transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
-        .map(|answer| (answer.status, answer.body.to_vec()));
+    let result =
+        imds::driver::run(operation, transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
+            .map(|answer| (answer.status, answer.body.to_vec()));
     Fetched { result, streamed }
 }
 
 /// Runs one contiguous GET of `path`; returns the status and body, or the error.
 pub fn get(
-    client: &mut Client,
+    client: &mut Client<'_>,
     sim: &Sim,
     transport: &mut SimTransport,
     path: &str,
@@ -244,7 +246,7 @@ pub fn get(
     fetch(client, sim, transport, path, BodyMode::Contiguous, 70 * 1024).result
 }
 
-pub fn new_client(config: Config) -> Client {
+pub fn new_client(config: Config<'_>) -> Client<'_> {
     Client::new(
         {
             let mut c = config;
@@ -270,7 +272,7 @@ pub fn response(status: u16, body: &str, ttl: Option<u32>) -> Reply {
 }
 
 /// [`Config::DEFAULT`] with `edit` applied.
-pub fn config(edit: impl FnOnce(&mut Config)) -> Config {
+pub fn config(edit: impl FnOnce(&mut Config<'static>)) -> Config<'static> {
     let mut config = Config::DEFAULT;
     edit(&mut config);
     config
