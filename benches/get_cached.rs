@@ -26,9 +26,8 @@ fn main() {
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 2048]);
     let mut total = 0;
     for _ in 0..gets {
-        let operation =
-            client.get(clock.now(), black_box("/latest/meta-data/instance-id"), BodyMode::Contiguous).unwrap();
-        let answer = run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+        let mut operation = client.get(clock.now(), black_box("/latest/meta-data/instance-id"), BodyMode::Contiguous);
+        let answer = run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
         total += black_box(answer.body).len();
     }
     println!("{gets} GETs, {total} body bytes");

@@ -160,7 +160,7 @@ fn main() {
     ];
     for path in paths {
         let mode = if path.ends_with("user-data") { BodyMode::Streaming } else { BodyMode::Contiguous };
-        let mut operation = client.get(Instant::from_millis(ms), path, mode).expect("get");
+        let mut operation = client.get(Instant::from_millis(ms), path, mode);
         driver.body.clear();
         loop {
             let timestamp = SmolInstant::from_millis(ms as i64);

@@ -238,7 +238,7 @@ impl Flow for CredentialsFetch<'_> {
             }
             Fetching::Done => return Err(CredentialsError::WrongStep),
         };
-        client.get(now, path, BodyMode::Contiguous).map_err(CredentialsError::Request)
+        Ok(client.get(now, path, BodyMode::Contiguous))
     }
 
     fn finish(&mut self, _now: Instant, outcome: Result<Answer<'_>, Error>) -> Result<Step, CredentialsError> {

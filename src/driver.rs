@@ -84,7 +84,7 @@ pub trait Clock {
 /// Each request is zeroed in `tx` once written (it may carry the token); the
 /// client zeroes a token's response in `rx`. Answers stay in `rx` for you.
 pub fn run<'b, T: Transport, C: Clock>(
-    operation: Operation<'_, '_, '_>,
+    operation: &mut Operation<'_, '_, '_>,
     transport: &mut T,
     clock: &mut C,
     tx: &mut [u8],
@@ -98,14 +98,14 @@ pub fn run<'b, T: Transport, C: Clock>(
 /// [`run`], its answer not yet borrowing `rx` (for the loops below, which
 /// reuse `rx` after each answer).
 fn finish<T: Transport, C: Clock>(
-    mut operation: Operation<'_, '_, '_>,
+    operation: &mut Operation<'_, '_, '_>,
     transport: &mut T,
     clock: &mut C,
     tx: &mut [u8],
     rx: &mut [u8],
     on_piece: &mut impl FnMut(&[u8]),
 ) -> Result<Finished, Error> {
-    if let Err(e) = drive(&mut operation, transport, clock, tx, rx, on_piece) {
+    if let Err(e) = drive(operation, transport, clock, tx, rx, on_piece) {
         // A usage error (say a buffer too small): the operation ends here, and
         // its connection with it.
         transport.close();
@@ -114,6 +114,8 @@ fn finish<T: Transport, C: Clock>(
     operation.finished()
 }
 
+// One copy per transport and clock, not one per caller.
+#[inline(never)]
 fn drive<T: Transport, C: Clock>(
     op: &mut Operation<'_, '_, '_>,
     transport: &mut T,
@@ -178,8 +180,8 @@ pub fn walk<T: Transport, C: Clock>(
     walk: &mut Walk<'_>,
     mut on_visit: impl FnMut(Visit<'_, '_>) -> ControlFlow<()>,
 ) -> Result<(), WalkError> {
-    while let Some(operation) = walk.start_next(clock.now(), client)? {
-        let outcome = finish(operation, transport, clock, tx, rx, &mut |_| {});
+    while let Some(mut operation) = walk.start_next(clock.now(), client)? {
+        let outcome = finish(&mut operation, transport, clock, tx, rx, &mut |_| {});
         let now = clock.now();
         if on_visit(walk.visit(now, outcome.map(|done| done.answer(rx)))?).is_break() {
             break;
@@ -202,8 +204,8 @@ where
     F::Error: From<Error>,
 {
     loop {
-        let operation = flow.start(clock.now(), client)?;
-        let outcome = finish(operation, transport, clock, tx, rx, &mut |_| {});
+        let mut operation = flow.start(clock.now(), client)?;
+        let outcome = finish(&mut operation, transport, clock, tx, rx, &mut |_| {});
         if flow.finish(clock.now(), outcome.map(|done| done.answer(rx)))? == Step::Done {
             return flow.output(outcome?.answer(rx));
         }
@@ -225,8 +227,8 @@ pub fn watch<T: Transport, C: Clock>(
 ) -> Result<(), WatchError> {
     loop {
         clock.sleep_until(watch.poll_at());
-        let operation = watch.start(clock.now(), client)?;
-        let outcome = finish(operation, transport, clock, tx, rx, &mut |_| {});
+        let mut operation = watch.start(clock.now(), client)?;
+        let outcome = finish(&mut operation, transport, clock, tx, rx, &mut |_| {});
         let now = clock.now();
         if let Some(notice) = watch.finish(now, outcome.map(|done| done.answer(rx)))?
             && on_notice(notice).is_break()
@@ -270,10 +272,8 @@ impl<'a, F: FnMut(&[u8]) -> Option<&'a [u8]>> Transport for MemoryTransport<'a, 
 
     fn read(&mut self, buf: &mut [u8], _: Duration) -> Result<usize, TransportError> {
         let reply = self.reply.as_mut().ok_or(TransportError::Reset)?;
-        let n = reply.len().min(buf.len()).min(self.read_size);
-        let (head, rest) = reply.split_at(n);
-        buf.get_mut(..n).ok_or(TransportError::Other)?.copy_from_slice(head);
-        *reply = rest;
+        let n = crate::buffer::copy_into(buf, reply.get(..self.read_size).unwrap_or(reply));
+        *reply = reply.get(n..).unwrap_or_default();
         Ok(n)
     }
 

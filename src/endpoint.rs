@@ -57,10 +57,10 @@ impl Host<'_> {
     /// the `Host` header (IPv6 in brackets).
     pub(crate) fn write(&self, mut out: impl FnMut(&[u8])) {
         match self {
-            Host::Ip(IpAddr::V4(ip)) => out(crate::text::ipv4(*ip).as_bytes()),
+            Host::Ip(IpAddr::V4(ip)) => crate::text::ipv4(*ip, &mut out),
             Host::Ip(IpAddr::V6(ip)) => {
                 out(b"[");
-                out(crate::text::ipv6(*ip).as_bytes());
+                crate::text::ipv6(*ip, &mut out);
                 out(b"]");
             }
             Host::Name(name) => out(name.as_bytes()),
@@ -198,7 +198,7 @@ impl<'a> Endpoint<'a> {
         self.host.write(&mut out);
         if self.port != self.scheme.default_port() {
             out(b":");
-            out(crate::text::decimal(u32::from(self.port)).as_bytes());
+            crate::text::decimal(u32::from(self.port), &mut out);
         }
     }
 

@@ -34,8 +34,8 @@
 //! let mut client = Client::new(Config::DEFAULT, 42); // a Client<'static>: it can live in a static
 //! let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
 //! let mut rx = [0u8; 1024];
-//! let operation = client.get(clock.now, "/latest/meta-data/instance-id", BodyMode::Contiguous)?;
-//! let answer = run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_piece| {})?;
+//! let mut operation = client.get(clock.now, "/latest/meta-data/instance-id", BodyMode::Contiguous);
+//! let answer = run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_piece| {})?;
 //! assert_eq!((answer.status, answer.body), (200, &b"i-0123456789abcdef0"[..]));
 //! assert!(answer.token_ttl.is_some()); // the token is cached for the next GET
 //! # Ok::<(), imds::Error>(())

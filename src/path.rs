@@ -73,22 +73,29 @@ pub fn validate(path: &str) -> Result<(), PathError> {
     if bytes.len() > MAX_PATH_LEN {
         return Err(PathError::TooLong { len: bytes.len() });
     }
-    if let Some(offset) = bytes.iter().position(|&b| b != b'/' && !is_pchar(b)) {
-        let byte = bytes.get(offset).copied().unwrap_or_default();
-        return Err(PathError::InvalidByte { offset, byte });
-    }
-    let mut offset = 1;
-    let mut segments = path.get(1..).unwrap_or_default().split('/').peekable();
-    while let Some(segment) = segments.next() {
-        let last = segments.peek().is_none();
-        match segment {
-            "." | ".." => return Err(PathError::DotSegment { offset }),
-            "" if !last => return Err(PathError::EmptySegment { offset }),
-            _ => {}
+    // One pass: each byte, and each segment as its '/' (or the end) closes it.
+    let mut segment_start = 1;
+    for (offset, &byte) in bytes.iter().enumerate().skip(1) {
+        if byte == b'/' {
+            check_segment(bytes, segment_start, offset)?;
+            segment_start = offset + 1;
+        } else if !is_pchar(byte) {
+            return Err(PathError::InvalidByte { offset, byte });
         }
-        offset += segment.len() + 1;
     }
-    Ok(())
+    match bytes.get(segment_start..) {
+        Some(b".") | Some(b"..") => Err(PathError::DotSegment { offset: segment_start }),
+        _ => Ok(()), // the last segment may be empty: a directory
+    }
+}
+
+/// The segment `bytes[start..end]`, closed by a '/': neither empty nor a dot segment.
+fn check_segment(bytes: &[u8], start: usize, end: usize) -> Result<(), PathError> {
+    match bytes.get(start..end) {
+        Some(b"") => Err(PathError::EmptySegment { offset: start }),
+        Some(b".") | Some(b"..") => Err(PathError::DotSegment { offset: start }),
+        _ => Ok(()),
+    }
 }
 
 /// RFC 3986 `pchar` without `pct-encoded`.
@@ -161,10 +168,7 @@ pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mu
     let out = buf.get_mut(..required).ok_or(JoinError::BufferTooSmall(BufferTooSmall { required }))?;
     let mut at = 0;
     for part in [base, "/", segment, slash] {
-        if let Some(dst) = out.get_mut(at..at + part.len()) {
-            dst.copy_from_slice(part.as_bytes());
-        }
-        at += part.len();
+        at += crate::buffer::copy_into(out.get_mut(at..).unwrap_or_default(), part.as_bytes());
     }
     // `&str`s joined by '/' are UTF-8; the error arm is never taken.
     let joined = core::str::from_utf8(out).map_err(|e| PathError::InvalidByte {

@@ -96,7 +96,7 @@ impl Flow for RegionFlow {
             Reading::Document => catalog::INSTANCE_IDENTITY_DOCUMENT,
             Reading::FromPlacement | Reading::FromDocument => return Err(RegionError::WrongStep),
         };
-        client.get(now, path, BodyMode::Contiguous).map_err(RegionError::Request)
+        Ok(client.get(now, path, BodyMode::Contiguous))
     }
 
     fn finish(&mut self, _now: Instant, outcome: Result<Answer<'_>, Error>) -> Result<Step, RegionError> {

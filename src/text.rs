@@ -19,9 +19,7 @@ impl<'b> Writer<'b> {
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.buf.get_mut(self.len..end) {
-            for (d, s) in dst.iter_mut().zip(bytes) {
-                *d = *s;
-            }
+            crate::buffer::copy_into(dst, bytes);
         }
         self.len = end;
     }
@@ -32,77 +30,36 @@ impl<'b> Writer<'b> {
     }
 }
 
-/// Up to 39 bytes of ASCII text, built in place.
-pub(crate) struct Small {
-    bytes: [u8; 39],
-    len: u8,
-}
-
-impl Small {
-    const fn new() -> Small {
-        Small { bytes: [0; 39], len: 0 }
-    }
-
-    fn push(&mut self, byte: u8) {
-        if let Some(slot) = self.bytes.get_mut(usize::from(self.len)) {
-            *slot = byte;
-            self.len += 1;
+/// Hands `n` in decimal to `out`.
+pub(crate) fn decimal(n: u32, out: &mut impl FnMut(&[u8])) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    while let Some(slot) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+        *slot = b'0' + (rest % 10) as u8;
+        at -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
         }
     }
-
-    fn push_decimal(&mut self, n: u32) {
-        let mut digits = [0u8; 10];
-        let mut at = digits.len();
-        let mut rest = n;
-        loop {
-            at -= 1;
-            if let Some(d) = digits.get_mut(at) {
-                *d = b'0' + (rest % 10) as u8;
-            }
-            rest /= 10;
-            if rest == 0 || at == 0 {
-                break;
-            }
-        }
-        for &d in digits.get(at..).unwrap_or_default() {
-            self.push(d);
-        }
-    }
-
-    /// The text (ASCII by construction).
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
-    }
-
-    /// The text as a `str`.
-    #[cfg(test)]
-    pub(crate) fn as_str(&self) -> &str {
-        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
-    }
+    out(digits.get(at..).unwrap_or_default());
 }
 
-/// `n` in decimal.
-pub(crate) fn decimal(n: u32) -> Small {
-    let mut out = Small::new();
-    out.push_decimal(n);
-    out
-}
-
-/// `a.b.c.d`.
-pub(crate) fn ipv4(ip: Ipv4Addr) -> Small {
-    let mut out = Small::new();
+/// Hands `a.b.c.d` to `out`.
+pub(crate) fn ipv4(ip: Ipv4Addr, out: &mut impl FnMut(&[u8])) {
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            out.push(b'.');
+            out(b".");
         }
-        out.push_decimal(u32::from(octet));
+        decimal(u32::from(octet), out);
     }
-    out
 }
 
-/// RFC 5952: lower-case hex groups without leading zeros, the longest run of
-/// two or more zero groups (the first of equal runs) as `::`.
-pub(crate) fn ipv6(ip: Ipv6Addr) -> Small {
+/// Hands `ip` to `out` as RFC 5952 says: lower-case hex groups without leading
+/// zeros, the longest run of two or more zero groups (the first of equal runs)
+/// as `::`.
+pub(crate) fn ipv6(ip: Ipv6Addr, out: &mut impl FnMut(&[u8])) {
     let groups = ip.segments();
     let (mut best_start, mut best_len) = (usize::MAX, 1usize);
     let mut run_start = 0;
@@ -114,46 +71,52 @@ pub(crate) fn ipv6(ip: Ipv6Addr) -> Small {
             best_len = i + 1 - run_start;
         }
     }
-    let mut out = Small::new();
     let mut i = 0;
-    while i < groups.len() {
+    while let Some(&group) = groups.get(i) {
         if i == best_start {
-            out.push(b':');
-            out.push(b':');
+            out(b"::");
             i += best_len;
             continue;
         }
         if i > 0 && i != best_start.saturating_add(best_len) {
-            out.push(b':');
+            out(b":");
         }
-        let g = groups.get(i).copied().unwrap_or_default();
-        let mut started = false;
+        let mut hex = [0u8; 4];
+        let mut len = 0;
         for shift in [12u32, 8, 4, 0] {
-            let nibble = ((g >> shift) & 0xf) as u8;
-            if nibble != 0 || started || shift == 0 {
-                started = true;
-                out.push(if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 });
+            let nibble = ((group >> shift) & 0xf) as u8;
+            if nibble != 0 || len > 0 || shift == 0 {
+                if let Some(slot) = hex.get_mut(len) {
+                    *slot = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
+                }
+                len += 1;
             }
         }
+        out(hex.get(..len).unwrap_or_default());
         i += 1;
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     extern crate std;
-    use std::string::ToString;
+    use std::string::{String, ToString};
+
+    fn text(write: impl FnOnce(&mut dyn FnMut(&[u8]))) -> String {
+        let mut out = String::new();
+        write(&mut |piece: &[u8]| out.push_str(core::str::from_utf8(piece).unwrap()));
+        out
+    }
 
     #[test]
     fn numbers_and_addresses_match_core_fmt() {
         for n in [0, 1, 9, 10, 21600, 65535, u32::MAX] {
-            assert_eq!(decimal(n).as_str(), n.to_string());
+            assert_eq!(text(|out| decimal(n, &mut |p| out(p))), n.to_string());
         }
         for ip in ["0.0.0.0", "169.254.169.254", "255.255.255.255", "10.0.12.3"] {
             let ip: Ipv4Addr = ip.parse().unwrap();
-            assert_eq!(ipv4(ip).as_str(), ip.to_string());
+            assert_eq!(text(|out| ipv4(ip, &mut |p| out(p))), ip.to_string());
         }
         for ip in [
             "::",
@@ -170,7 +133,7 @@ mod tests {
             "2001:db8:85a3::8a2e:370:7334",
         ] {
             let ip: Ipv6Addr = ip.parse().unwrap();
-            assert_eq!(ipv6(ip).as_str(), ip.to_string(), "{ip:?}");
+            assert_eq!(text(|out| ipv6(ip, &mut |p| out(p))), ip.to_string(), "{ip:?}");
         }
         // Every single zero group, and every run, against core.
         for a in 0u16..16 {
@@ -180,7 +143,7 @@ mod tests {
                 });
                 let ip = Ipv6Addr::from(groups);
                 if ip.to_ipv4_mapped().is_none() {
-                    assert_eq!(ipv6(ip).as_str(), ip.to_string(), "{groups:?}");
+                    assert_eq!(text(|out| ipv6(ip, &mut |p| out(p))), ip.to_string(), "{groups:?}");
                 }
             }
         }

@@ -262,11 +262,9 @@ impl<'p> Walk<'p> {
             return Err(WalkError::Limit(WalkLimit::Nodes));
         }
         let mut pending = Pending { buf: pending, top: 0 };
-        pending.push_with(|room| {
-            let dst =
-                room.get_mut(..root.len()).ok_or(JoinError::BufferTooSmall(BufferTooSmall { required: root.len() }))?;
-            dst.copy_from_slice(root.as_bytes());
-            Ok(root.len())
+        pending.push_with(|room| match crate::buffer::copy_into(room, root.as_bytes()) == root.len() {
+            true => Ok(root.len()),
+            false => Err(JoinError::BufferTooSmall(BufferTooSmall { required: root.len() })),
         })?;
         let mut current = heapless::String::new();
         // A valid path fits: at most MAX_PATH_LEN bytes.
@@ -305,7 +303,7 @@ impl<'p> Walk<'p> {
         self.pending.pop();
         self.nodes += 1;
         self.in_flight = true;
-        let mut operation = client.get(now, &self.current, BodyMode::Contiguous).map_err(WalkError::Request)?;
+        let mut operation = client.get(now, &self.current, BodyMode::Contiguous);
         if let Some(deadline) = self.deadline {
             operation.shorten_deadline(deadline);
         }

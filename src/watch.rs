@@ -118,7 +118,7 @@ impl Watch {
             self.round_started = now;
         }
         let path = PATHS.get(self.next).copied().unwrap_or(catalog::SPOT_INSTANCE_ACTION);
-        let operation = client.get(now, path, BodyMode::Contiguous).map_err(WatchError::Request)?;
+        let operation = client.get(now, path, BodyMode::Contiguous);
         self.in_flight = true;
         Ok(operation)
     }

@@ -291,8 +291,8 @@ fn flow_calls_out_of_order_are_typed_errors() {
     let answer = imds::Answer { status: 200, body: b"{}", token_ttl: None };
     assert_eq!(fetch.output(answer).map(|_| ()), Err(CredentialsError::WrongStep), "output before the end");
     for _ in 0..2 {
-        let operation = fetch.start(imds::driver::Clock::now(&mut clock), &mut client).unwrap();
-        let outcome = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
+        let mut operation = fetch.start(imds::driver::Clock::now(&mut clock), &mut client).unwrap();
+        let outcome = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
         let _ = fetch.finish(imds::driver::Clock::now(&mut clock), outcome);
     }
     let now = imds::driver::Clock::now(&mut clock);

@@ -43,11 +43,12 @@ impl Session {
 
     fn get_as(&mut self, path: &str, mode: BodyMode) -> Result<(u16, Vec<u8>), imds::Error> {
         let now = self.clock.now();
-        let operation = self.client.get(now, path, mode)?;
+        let mut operation = self.client.get(now, path, mode);
         let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 8 * 1024]);
         let mut streamed = Vec::new();
-        let answer =
-            run(operation, &mut self.transport, &mut self.clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))?;
+        let answer = run(&mut operation, &mut self.transport, &mut self.clock, &mut tx, &mut rx, |p| {
+            streamed.extend_from_slice(p)
+        })?;
         let body = if mode == BodyMode::Streaming { streamed } else { answer.body.to_vec() };
         Ok((answer.status, body))
     }

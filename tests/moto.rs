@@ -33,8 +33,8 @@ fn moto_token_values_role_and_credentials() {
     let (mut transport, mut clock) = (TcpTransport::new(), SystemClock::new());
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 16 * 1024]);
     let mut get = |path: &str| -> Vec<u8> {
-        let operation = client.get(clock.now(), path, BodyMode::Contiguous).unwrap();
-        let answer = run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+        let mut operation = client.get(clock.now(), path, BodyMode::Contiguous);
+        let answer = run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
         assert_eq!(answer.status, 200, "{path}");
         assert_eq!(answer.token_ttl.map(|t| t > Duration::from_secs(21500)), Some(true), "requested TTL assumed");
         answer.body.to_vec()

@@ -116,8 +116,9 @@ fn a_session_with_retries_allocates_nothing() {
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 256]);
     let counted = allocations_during(|| {
         for (path, status) in [("/latest/user-data", 200), ("/latest/nope", 404)] {
-            let operation = client.get(clock.now, path, BodyMode::Contiguous).unwrap();
-            let answer = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+            let mut operation = client.get(clock.now, path, BodyMode::Contiguous);
+            let answer =
+                imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
             assert_eq!(answer.status, status);
         }
     });

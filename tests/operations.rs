@@ -131,8 +131,8 @@ fn region_from_placement_or_from_the_identity_document() {
 fn the_identity_document() {
     let mut s = session(Faults::default());
     let now = s.clock.now();
-    let operation = s.client.get(now, imds::catalog::INSTANCE_IDENTITY_DOCUMENT, BodyMode::Contiguous).unwrap();
-    let answer = run(operation, &mut s.transport, &mut s.clock, &mut s.tx, &mut s.rx, |_| {}).unwrap();
+    let mut operation = s.client.get(now, imds::catalog::INSTANCE_IDENTITY_DOCUMENT, BodyMode::Contiguous);
+    let answer = run(&mut operation, &mut s.transport, &mut s.clock, &mut s.tx, &mut s.rx, |_| {}).unwrap();
     let document = IdentityDocument::parse(answer.body).unwrap();
     assert_eq!(document.instance_id.map(|i| i.to_string()).as_deref(), Some("i-0a1b2c3d4e5f60718"));
     assert_eq!((document.kernel_id, document.billing_products), (None, None));
@@ -166,8 +166,8 @@ fn the_watch_reports_each_notice_once() {
     // Two more rounds, by hand: the same notices are not reported again.
     for _ in 0..6 {
         s.clock.sleep_until(w.poll_at());
-        let operation = w.start(s.clock.now(), &mut s.client).unwrap();
-        let outcome = run(operation, &mut s.transport, &mut s.clock, &mut s.tx, &mut s.rx, |_| {});
+        let mut operation = w.start(s.clock.now(), &mut s.client).unwrap();
+        let outcome = run(&mut operation, &mut s.transport, &mut s.clock, &mut s.tx, &mut s.rx, |_| {});
         assert_eq!(w.finish(s.clock.now(), outcome).map(|n| n.map(|n| name(&n))), Ok(None));
     }
 }

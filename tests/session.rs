@@ -319,9 +319,9 @@ fn https_endpoint_refused_by_a_plain_transport_is_not_retried() {
     let mut client = imds::Client::new(Config::with_endpoint(imds::Endpoint::parse("https://127.0.0.1").unwrap()), 1);
     let mut transport = imds::net::TcpTransport::new();
     let mut clock = sim.clock();
-    let operation = client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
+    let mut operation = client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous);
     let (mut tx, mut rx) = ([0u8; 1024], [0u8; 1024]);
-    let error = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
+    let error = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Transport(imds::driver::TransportError::Unsupported), 1));
     assert!(error.to_string().contains("https needs TLS"), "{error}");
 }
@@ -360,15 +360,17 @@ fn usage_errors_are_typed_and_leave_the_client_usable() {
     let sim = Sim::new(secure(&["tokenA"], 300));
     let (mut client, mut transport) = (new_client(Config::default()), sim.transport());
     let now = Instant::from_millis(sim.now.get());
-    let bad = client.get(now, "/latest/../etc", BodyMode::Contiguous).unwrap_err();
-    assert!(matches!(bad.kind, ErrorKind::Usage(UsageError::Path(_))));
+    let mut rx = [0u8; 1024];
+    // An invalid path ends its operation at once, before anything is sent.
+    let mut bad = client.get(now, "/latest/../etc", BodyMode::Contiguous);
+    assert_eq!(bad.poll(now, &mut rx), Ok(imds::Action::Done));
+    assert!(matches!(bad.answer(&rx).unwrap_err().kind, ErrorKind::Usage(UsageError::Path(_))));
     // (A second operation while one runs, or a call with none, does not compile:
     // the operation borrows the client.)
-    let mut operation = client.get(now, "/latest/foo", BodyMode::Contiguous).unwrap();
+    let mut operation = client.get(now, "/latest/foo", BodyMode::Contiguous);
     assert_eq!(operation.sent(now).unwrap_err().kind, ErrorKind::Usage(UsageError::WrongStep));
     assert_eq!(operation.answer(&[]).unwrap_err().kind, ErrorKind::Usage(UsageError::WrongStep), "not done yet");
     let mut small = [0u8; 16];
-    let mut rx = [0u8; 1024];
     assert!(matches!(operation.poll(now, &mut rx), Ok(imds::Action::Connect { .. })));
     operation.connected(now).unwrap();
     let error = operation.encode(&mut small).unwrap_err();
@@ -380,7 +382,7 @@ fn usage_errors_are_typed_and_leave_the_client_usable() {
     imds::driver::Transport::connect(&mut transport, operation.endpoint(), Duration::from_secs(1)).unwrap();
     imds::driver::Transport::write_all(&mut transport, &tx[..n], Duration::from_secs(1)).unwrap();
     operation.sent(now).unwrap();
-    let answer = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+    let answer = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
     assert_eq!(answer.body, b"hello");
 }
 
@@ -400,13 +402,13 @@ fn an_operation_dropped_midway_leaves_its_connection_to_be_closed() {
     // The next GET goes out on the kept connection, then its driver gives up
     // before the response: the bytes still coming belong to no one.
     let now = imds::driver::Clock::now(&mut clock);
-    let mut operation = client.get(now, "/latest/b", BodyMode::Contiguous).unwrap();
+    let mut operation = client.get(now, "/latest/b", BodyMode::Contiguous);
     assert!(matches!(operation.poll(now, &mut rx), Ok(imds::Action::Send { .. })), "kept alive");
     let n = operation.encode(&mut tx).unwrap();
     imds::driver::Transport::write_all(&mut transport, &tx[..n], Duration::from_secs(1)).unwrap();
     operation.sent(now).unwrap();
     let _ = operation; // dropped: its driver gave up
-    let mut operation = client.get(now, "/latest/c", BodyMode::Contiguous).unwrap();
+    let mut operation = client.get(now, "/latest/c", BodyMode::Contiguous);
     assert_eq!(operation.poll(now, &mut rx), Ok(imds::Action::Close), "the abandoned connection first");
     assert!(matches!(operation.poll(now, &mut rx), Ok(imds::Action::Connect { .. })));
 }
@@ -730,8 +732,8 @@ fn the_driver_waits_out_a_transport_that_times_out_early() {
     let mut clock = imds::driver::ManualClock::default();
     let mut transport = Impatient { reads: 0 };
     let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 512]);
-    let operation = client.get(clock.now, "/latest/foo", BodyMode::Contiguous).unwrap();
-    let error = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
+    let mut operation = client.get(clock.now, "/latest/foo", BodyMode::Contiguous);
+    let error = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap_err();
     assert_eq!((error.kind, error.attempts), (ErrorKind::Timeout(TimeoutKind::Read), 4));
     assert_eq!(transport.reads, 4, "one read per attempt, each waited out on the clock");
 }
@@ -745,8 +747,8 @@ fn the_token_leaves_no_copy_in_tx_or_rx() {
     });
     let (mut client, mut transport, mut clock) = (new_client(Config::DEFAULT), sim.transport(), sim.clock());
     let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 1024]);
-    let operation = client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous).unwrap();
-    let answer = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+    let mut operation = client.get(imds::driver::Clock::now(&mut clock), "/latest/foo", BodyMode::Contiguous);
+    let answer = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
     assert_eq!(answer.body, b"hi");
     assert_eq!(sim.seen.borrow()[1].token.as_deref(), Some(TOKEN), "the token was sent");
     let contains = |buf: &[u8]| buf.windows(16).any(|w| w == &TOKEN.as_bytes()[..16]);

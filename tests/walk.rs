@@ -180,8 +180,8 @@ fn misuse_is_an_error_and_the_client_stays_usable() {
     );
     let (mut transport, mut clock) = (sim.transport(), sim.clock());
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 1024]);
-    let operation = w.start_next(Instant::ZERO, &mut client).unwrap().unwrap();
-    let outcome = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
+    let mut operation = w.start_next(Instant::ZERO, &mut client).unwrap().unwrap();
+    let outcome = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
     assert!(matches!(w.start_next(Instant::ZERO, &mut client), Err(WalkError::WrongStep)), "start twice");
     assert_eq!(
         w.visit(clock.now(), outcome).map(describe),
@@ -211,8 +211,8 @@ fn walks_the_emulated_instance_over_tcp() {
         let mut seen = Vec::new();
         let mut most_pending = 0;
         // driver::walk, by hand, to watch the pending paths.
-        while let Some(operation) = w.start_next(clock.now(), &mut client).unwrap() {
-            let outcome = imds::driver::run(operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
+        while let Some(mut operation) = w.start_next(clock.now(), &mut client).unwrap() {
+            let outcome = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
             seen.push(describe(w.visit(clock.now(), outcome).unwrap()));
             most_pending = most_pending.max(w.pending_bytes());
         }

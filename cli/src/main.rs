@@ -81,9 +81,10 @@ fn write_out(out: &mut impl Write, bytes: &[u8]) -> Result<(), Failure> {
 
 impl Session<'_> {
     fn get(&mut self, path: &str, out: &mut impl Write) -> Result<(), Failure> {
+        imds::path::validate(path).map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
         let now = self.clock.now();
-        let operation = self.client.get(now, path, BodyMode::Contiguous).map_err(|e| Failure::Usage(e.to_string()))?;
-        let answer = run(operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
+        let mut operation = self.client.get(now, path, BodyMode::Contiguous);
+        let answer = run(&mut operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
             .map_err(|e| Failure::Service(format!("{path}: {e}")))?;
         match answer.found() {
             true => write_out(out, answer.body),
@@ -187,9 +188,8 @@ impl Session<'_> {
 
     fn identity(&mut self, out: &mut impl Write) -> Result<(), Failure> {
         let path = imds::catalog::INSTANCE_IDENTITY_DOCUMENT;
-        let operation =
-            self.client.get(self.clock.now(), path, BodyMode::Contiguous).map_err(|e| Failure::Usage(e.to_string()))?;
-        let answer = run(operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
+        let mut operation = self.client.get(self.clock.now(), path, BodyMode::Contiguous);
+        let answer = run(&mut operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
             .map_err(|e| Failure::Service(format!("{path}: {e}")))?;
         if !answer.found() {
             return Err(Failure::Service(format!("{path}: 404 {}", reason_phrase(404))));
@@ -205,9 +205,9 @@ impl Session<'_> {
         let mut answered = false;
         loop {
             self.clock.sleep_until(watch.poll_at());
-            let operation =
+            let mut operation =
                 watch.start(self.clock.now(), &mut self.client).map_err(|e| Failure::Usage(e.to_string()))?;
-            let outcome = run(operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {});
+            let outcome = run(&mut operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {});
             answered |= outcome.is_ok();
             match watch.finish(self.clock.now(), outcome) {
                 Ok(None) => {}

@@ -419,10 +419,11 @@ pub fn session(data: &[u8]) {
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 1 + usize::from(flags) * 16]);
     for path in ["/latest/meta-data/", "/latest/user-data"] {
         let start = now.get();
-        let operation = client.get(clock.now(), path, mode).expect("a valid path");
+        let mut operation = client.get(clock.now(), path, mode);
         let mut pieces = 0usize;
-        let result = imds::driver::run(operation, &mut script, &mut clock, &mut tx, &mut rx, |p| pieces += p.len())
-            .map(|a| (a.status, a.body.len()));
+        let result =
+            imds::driver::run(&mut operation, &mut script, &mut clock, &mut tx, &mut rx, |p| pieces += p.len())
+                .map(|a| (a.status, a.body.len()));
         if let Ok((status, _)) = result {
             assert!((200..300).contains(&status) || status == 404, "answer {status}");
         }
@@ -442,7 +443,8 @@ pub fn session(data: &[u8]) {
             client.clear_token();
             continue;
         }
-        let Ok(mut op) = client.get(at(i), "/latest/meta-data/", mode) else { continue };
+        let path = if b % 3 == 1 { "/latest/meta-data/" } else { "/latest/../x" };
+        let mut op = client.get(at(i), path, mode);
         for (i, &b) in bytes.by_ref() {
             let now = at(i);
             let _ = match b % 12 {

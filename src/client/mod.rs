@@ -298,7 +298,7 @@ impl Settings {
 ///     tx: &mut [u8],      // imds::wire::MAX_REQUEST_LEN bytes always suffice
 ///     rx: &'b mut [u8],   // the largest head and body you accept
 /// ) -> Result<Answer<'b>, Error> {
-///     let mut op = client.get(clock.now(), path, BodyMode::Contiguous)?;
+///     let mut op = client.get(clock.now(), path, BodyMode::Contiguous);
 ///     loop {
 ///         let now = clock.now();
 ///         let timeout = |deadline: imds::Instant| deadline.saturating_duration_since(now);
@@ -419,34 +419,36 @@ impl<'a> Client<'a> {
 
     /// Starts fetching `path`, its body delivered as `mode` says: the
     /// [`Operation`] to drive. The client is lent to it until it is dropped, so
-    /// one runs at a time. Fails if `path` is not valid.
-    pub fn get<'c, 'p>(
-        &'c mut self,
-        now: Instant,
-        path: &'p str,
-        mode: BodyMode,
-    ) -> Result<Operation<'c, 'a, 'p>, Error> {
-        path::validate(path).map_err(|e| Error::usage(Phase::Get, UsageError::Path(e)))?;
-        if core::mem::replace(&mut self.in_flight, true) {
-            // The last operation was dropped midway: its connection is not reused.
-            self.abandon_connection();
-        }
-        let stage = match self.tokens.plan(now) {
-            Plan::UseToken => Stage::Get { tries: FIRST_TRY, with_token: true, reauthorized: false },
-            Plan::V1 => Stage::Get { tries: FIRST_TRY, with_token: false, reauthorized: false },
-            Plan::Refresh => Stage::Token { tries: FIRST_TRY, refresh: true, reauthorized: false },
-            Plan::Fetch => Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: false },
+    /// one runs at a time. A `path` that is not valid ends the operation at
+    /// once: its first poll says [`Action::Done`], and its answer is
+    /// [`UsageError::Path`]. (Infallible, so the operation is built where the
+    /// caller keeps it, not copied out of a `Result`.)
+    pub fn get<'c, 'p>(&'c mut self, now: Instant, path: &'p str, mode: BodyMode) -> Operation<'c, 'a, 'p> {
+        let (stage, step, deadline) = match path::validate(path) {
+            Err(e) => {
+                let error = Error::usage(Phase::Get, UsageError::Path(e));
+                (
+                    Stage::Get { tries: FIRST_TRY, with_token: false, reauthorized: false },
+                    Step::Finished(Err(error)),
+                    None,
+                )
+            }
+            Ok(()) => {
+                if core::mem::replace(&mut self.in_flight, true) {
+                    // The last operation was dropped midway: its connection is not reused.
+                    self.abandon_connection();
+                }
+                let stage = match self.tokens.plan(now) {
+                    Plan::UseToken => Stage::Get { tries: FIRST_TRY, with_token: true, reauthorized: false },
+                    Plan::V1 => Stage::Get { tries: FIRST_TRY, with_token: false, reauthorized: false },
+                    Plan::Refresh => Stage::Token { tries: FIRST_TRY, refresh: true, reauthorized: false },
+                    Plan::Fetch => Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: false },
+                };
+                (stage, Step::Ready, self.settings.operation_ms.map(|ms| now.plus_ms(ms)))
+            }
         };
-        let settings = &self.settings;
-        Ok(Operation {
-            deadline: settings.operation_ms.map(|ms| now.plus_ms(ms)),
-            reader: Reader::new(settings.limits, BodyMode::Contiguous),
-            client: self,
-            path,
-            mode,
-            stage,
-            step: Step::Ready,
-        })
+        let reader = Reader::new(self.settings.limits, BodyMode::Contiguous);
+        Operation { client: self, path, mode, deadline, stage, step, reader }
     }
 
     /// An open connection will be closed, not reused, before the next request.

@@ -70,7 +70,7 @@ impl<'a> Entry<'a> {
         match self.kind {
             EntryKind::Leaf => self.raw,
             EntryKind::Dir => self.raw.strip_suffix('/').unwrap_or(self.raw),
-            EntryKind::PublicKey { .. } => self.raw.split_once('=').map_or(self.raw, |(_, name)| name),
+            EntryKind::PublicKey { .. } => self.key_parts().1,
         }
     }
 
@@ -78,8 +78,18 @@ impl<'a> Entry<'a> {
     /// (`iam`, `0`, `ami-id`).
     pub fn segment(&self) -> &'a str {
         match self.kind {
-            EntryKind::PublicKey { .. } => self.raw.split_once('=').map_or(self.raw, |(index, _)| index),
+            EntryKind::PublicKey { .. } => self.key_parts().0,
             _ => self.name(),
+        }
+    }
+
+    /// A public key's index and name, split at its `=` (the whole entry as both
+    /// if there is none).
+    fn key_parts(&self) -> (&'a str, &'a str) {
+        let raw = self.raw;
+        match raw.bytes().position(|b| b == b'=') {
+            Some(at) => (raw.get(..at).unwrap_or(raw), raw.get(at + 1..).unwrap_or(raw)),
+            None => (raw, raw),
         }
     }
 
@@ -263,9 +273,9 @@ fn line(input: &[u8]) -> IResult<&[u8], &[u8]> {
 fn public_key(entry: &[u8]) -> EntryKind {
     let mut public_key = separated_pair(take_while1(|b: u8| b.is_ascii_digit()), tag(&b"="[..]), rest::<&[u8], ()>);
     match public_key.parse(entry) {
-        Ok((_, (digits, name))) if !name.is_empty() => core::str::from_utf8(digits)
-            .ok()
-            .and_then(|d| d.parse().ok())
+        Ok((_, (digits, name))) if !name.is_empty() => digits
+            .iter()
+            .try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add(u32::from(d - b'0')))
             .map_or(EntryKind::Leaf, |index| EntryKind::PublicKey { index }),
         _ => EntryKind::Leaf,
     }

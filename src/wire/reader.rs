@@ -375,13 +375,10 @@ impl Reader {
     }
 }
 
-/// Moves `buf[from]` to start at `to` (a no-op if either range is out of bounds,
-/// which the reader's bookkeeping rules out).
+/// Moves `buf[from]` to start at `to`, toward the front (the reader only ever
+/// compacts).
 fn move_within(buf: &mut [u8], from: Range<usize>, to: usize) {
-    let fits = from.start <= from.end && from.end <= buf.len() && to <= buf.len() - (from.end - from.start);
-    if fits && from.start != to {
-        buf.copy_within(from, to);
-    }
+    crate::buffer::move_to_front(buf, from.start, from.len(), to);
 }
 
 /// A view of a received response, borrowing the receive buffer.

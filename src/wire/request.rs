@@ -154,7 +154,7 @@ impl Request<'_> {
         match self {
             Request::PutToken { ttl } => {
                 out.put(b"X-aws-ec2-metadata-token-ttl-seconds: ");
-                out.put(crate::text::decimal(ttl.seconds()).as_bytes());
+                crate::text::decimal(ttl.seconds(), &mut |digits| out.put(digits));
                 out.put(b"\r\nContent-Length: 0\r\n");
             }
             Request::Get { token: Some(token), .. } => {

@@ -44,8 +44,10 @@ impl Default for Limits {
     }
 }
 
-/// Most header fields a head may have.
-pub const MAX_HEADERS: usize = 32;
+/// Most header fields a head may have: IMDS sends 8, moto 7; more is
+/// [`DecodeError::TooManyHeaders`]. (Each slot is four words of stack while a
+/// head is parsed.)
+pub const MAX_HEADERS: usize = 16;
 
 /// Why a response was refused. Once a decoder returned one, it returns it again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,7 +275,6 @@ enum State {
     /// Looking for the empty line that ends the head.
     Head {
         scanned: usize,
-        line_ends: u8,
         /// A 1xx response was skipped: an EOF now is inside a response.
         after_interim: bool,
     },
@@ -303,7 +304,7 @@ pub struct Decoder {
     state: State,
 }
 
-const HEAD_START: State = State::Head { scanned: 0, line_ends: 0, after_interim: false };
+const HEAD_START: State = State::Head { scanned: 0, after_interim: false };
 
 impl Decoder {
     /// A decoder expecting the start of a response.
@@ -406,7 +407,7 @@ impl Decoder {
                 (101, _) => return Err(DecodeError::UnexpectedSwitch),
                 (100..=199, _) => {
                     skipped += end;
-                    State::Head { scanned: 0, line_ends: 0, after_interim: true }
+                    State::Head { scanned: 0, after_interim: true }
                 }
                 (_, Framing::ContentLength(n)) => State::Length { remaining: n },
                 (_, Framing::Chunked) => State::Chunked { chunked: Chunked::new(), received: 0 },
@@ -421,7 +422,7 @@ impl Decoder {
 
     /// The length of the head at the start of `input`, once its empty line is in.
     fn find_head_end(&mut self, input: &[u8]) -> Result<Option<usize>, DecodeError> {
-        let State::Head { scanned, line_ends, .. } = &mut self.state else {
+        let State::Head { scanned, .. } = &mut self.state else {
             return Ok(None);
         };
         let prefix = input.len().min(b"HTTP/".len());
@@ -429,13 +430,17 @@ impl Decoder {
             return Err(DecodeError::NotHttp);
         }
         let window = input.get(..self.limits.max_head_len).unwrap_or(input);
-        for (i, &byte) in window.iter().enumerate().skip(*scanned) {
-            *line_ends = match (byte, *line_ends) {
-                (b'\n', 1 | 2) => return Ok(Some(i + 1)),
-                (b'\n', _) => 1,
-                (b'\r', 1) => 2,
-                _ => 0,
-            };
+        // Line ends only: the head ends at an empty line, "\n\n" or "\n\r\n".
+        // The bytes before `scanned` are still in the input, so a line end
+        // looks back at them instead of carrying state.
+        let mut from = *scanned;
+        while let Some(at) = find_newline(window.get(from..).unwrap_or_default()) {
+            let i = from + at;
+            let before = |back: usize| i.checked_sub(back).and_then(|j| window.get(j)).copied();
+            if before(1) == Some(b'\n') || (before(1) == Some(b'\r') && before(2) == Some(b'\n')) {
+                return Ok(Some(i + 1));
+            }
+            from = i + 1;
         }
         *scanned = window.len();
         match window.len() == self.limits.max_head_len {
@@ -454,6 +459,9 @@ fn body_piece(input: &[u8], skip: usize, len: usize, eof: bool) -> Result<(usize
     }
 }
 
+// Not inlined: its header array is on the stack only while a head is parsed,
+// not in every frame of the decoding loop.
+#[inline(never)]
 fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
@@ -476,9 +484,20 @@ fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError>
     let mut content_type = None;
     let (mut close, mut keep_alive) = (false, false);
     for header in response.headers.iter() {
-        let name = header.name;
-        let value = header.value;
-        if name.eq_ignore_ascii_case("content-length") {
+        let (name, value) = (header.name, header.value);
+        // Each name this decoder reads has its own length: one comparison per field.
+        let wanted = match name.len() {
+            10 => "connection",
+            12 => "content-type",
+            14 => "content-length",
+            17 => "transfer-encoding",
+            36 => "x-aws-ec2-metadata-token-ttl-seconds",
+            _ => continue,
+        };
+        if !name.eq_ignore_ascii_case(wanted) {
+            continue;
+        }
+        if name.len() == 14 {
             if list_items(value).next().is_none() {
                 return Err(DecodeError::InvalidContentLength);
             }
@@ -488,7 +507,7 @@ fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError>
                     return Err(DecodeError::InvalidContentLength);
                 }
             }
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+        } else if name.len() == 17 {
             // Only a single `chunked` coding is understood: anything else, a
             // second coding or a second field cannot be decoded.
             let mut codings = 0;
@@ -498,18 +517,18 @@ fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError>
                 all_chunked &= coding.eq_ignore_ascii_case(b"chunked");
             }
             chunked = Some(all_chunked && codings == 1);
-        } else if name.eq_ignore_ascii_case("connection") {
+        } else if name.len() == 10 {
             for option in list_items(value) {
                 close |= option.eq_ignore_ascii_case(b"close");
                 keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
             }
-        } else if name.eq_ignore_ascii_case("x-aws-ec2-metadata-token-ttl-seconds") {
+        } else if name.len() == 36 {
             let ttl =
                 parse_decimal(trim(value)).and_then(|n| u32::try_from(n).ok()).ok_or(DecodeError::InvalidTokenTtl)?;
             if token_ttl.replace(ttl).is_some_and(|old| old != ttl) {
                 return Err(DecodeError::InvalidTokenTtl);
             }
-        } else if name.eq_ignore_ascii_case("content-type") && content_type.is_none() {
+        } else if content_type.is_none() {
             content_type = Some(span_of(trim(value)));
         }
     }
@@ -539,6 +558,25 @@ fn head_error(e: httparse::Error) -> DecodeError {
     })
 }
 
+/// The offset of the first `\n` in `bytes`, a word at a time (SWAR: a word
+/// holds a `\n` when `(w ^ LF) - 0x01..` borrows into a high bit that was clear).
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const WORD: usize = core::mem::size_of::<usize>();
+    const ONES: usize = usize::MAX / 255;
+    const HIGHS: usize = ONES << 7;
+    let mut words = bytes.chunks_exact(WORD);
+    let mut offset = 0;
+    for word in words.by_ref() {
+        let w = word.try_into().map_or(0, usize::from_ne_bytes) ^ (ONES * usize::from(b'\n'));
+        if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
+            break;
+        }
+        offset += WORD;
+    }
+    let at = bytes.get(offset..)?.iter().position(|&b| b == b'\n')?;
+    Some(offset + at)
+}
+
 /// The items of a comma-separated field value, trimmed; empty items skipped.
 fn list_items(value: &[u8]) -> impl Iterator<Item = &[u8]> {
     value.split(|&b| b == b',').map(trim).filter(|item| !item.is_empty())
@@ -560,4 +598,32 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
         b'0'..=b'9' => n.checked_mul(10)?.checked_add(u64::from(b - b'0')),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newline_search_matches_a_byte_loop_at_every_offset_and_length() {
+        let mut bytes = [b'a'; 40];
+        for len in 0..bytes.len() {
+            for at in 0..=len {
+                if let Some(slot) = bytes.get_mut(at) {
+                    *slot = b'\n';
+                }
+                let input = &bytes[..len];
+                assert_eq!(find_newline(input), input.iter().position(|&b| b == b'\n'), "{len} {at}");
+                // Bytes next to a newline ("\n" ^ 0x01 = 0x0b) are not one.
+                if let Some(slot) = bytes.get_mut(at) {
+                    *slot = 0x0b;
+                }
+                assert_eq!(find_newline(&bytes[..len]), None);
+                if let Some(slot) = bytes.get_mut(at) {
+                    *slot = b'a';
+                }
+            }
+        }
+        assert_eq!(find_newline(b"\x8a\x0a"), Some(1), "a high byte before it");
+    }
 }

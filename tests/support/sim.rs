@@ -224,14 +224,11 @@ pub fn fetch(
 ) -> Fetched {
     let mut clock = sim.clock();
     let mut streamed = Vec::new();
-    let operation = match client.get(clock.now(), path, mode) {
-        Ok(operation) => operation,
-        Err(e) => return Fetched { result: Err(e), streamed },
-    };
+    let mut operation = client.get(clock.now(), path, mode);
     let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
     let mut rx = vec![0u8; rx_len];
     let result =
-        imds::driver::run(operation, transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
+        imds::driver::run(&mut operation, transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
             .map(|answer| (answer.status, answer.body.to_vec()));
     Fetched { result, streamed }
 }
