@@ -73,29 +73,48 @@ pub fn validate(path: &str) -> Result<(), PathError> {
     if bytes.len() > MAX_PATH_LEN {
         return Err(PathError::TooLong { len: bytes.len() });
     }
-    // One pass: each byte, and each segment as its '/' (or the end) closes it.
-    let mut segment_start = 1;
+    // One pass: each byte, and each segment as its '/' (or the end) closes it:
+    // a segment of one or two bytes that are all dots is a dot segment.
+    let (mut start, mut dots) = (1, 0);
     for (offset, &byte) in bytes.iter().enumerate().skip(1) {
-        if byte == b'/' {
-            check_segment(bytes, segment_start, offset)?;
-            segment_start = offset + 1;
-        } else if !is_pchar(byte) {
-            return Err(PathError::InvalidByte { offset, byte });
+        match byte {
+            b'/' => {
+                match offset - start {
+                    0 => return Err(PathError::EmptySegment { offset: start }),
+                    len if len == dots && len <= 2 => return Err(PathError::DotSegment { offset: start }),
+                    _ => {}
+                }
+                (start, dots) = (offset + 1, 0);
+            }
+            b'.' => dots += 1,
+            _ if !in_set(&PCHARS, byte) => return Err(PathError::InvalidByte { offset, byte }),
+            _ => {}
         }
     }
-    match bytes.get(segment_start..) {
-        Some(b".") | Some(b"..") => Err(PathError::DotSegment { offset: segment_start }),
-        _ => Ok(()), // the last segment may be empty: a directory
+    // The last segment may be empty (a directory), not a dot segment.
+    match bytes.len() - start {
+        len if len > 0 && len == dots && len <= 2 => Err(PathError::DotSegment { offset: start }),
+        _ => Ok(()),
     }
 }
 
-/// The segment `bytes[start..end]`, closed by a '/': neither empty nor a dot segment.
-fn check_segment(bytes: &[u8], start: usize, end: usize) -> Result<(), PathError> {
-    match bytes.get(start..end) {
-        Some(b"") => Err(PathError::EmptySegment { offset: start }),
-        Some(b".") | Some(b"..") => Err(PathError::DotSegment { offset: start }),
-        _ => Ok(()),
+/// [`is_pchar`] as a bitmap of the 128 ASCII bytes: one load and a shift per
+/// byte of a path.
+const PCHARS: [u32; 4] = {
+    let mut words = [0u32; 4];
+    let mut b = 0;
+    while b < 128 {
+        if is_pchar(b as u8) {
+            words[b / 32] |= 1 << (b % 32);
+        }
+        b += 1;
     }
+    words
+};
+
+/// True when `byte` is in the bitmap `set`.
+fn in_set(set: &[u32; 4], byte: u8) -> bool {
+    set.get(usize::from(byte >> 5)).is_some_and(|word| word >> (byte & 31) & 1 == 1)
 }
 
 /// RFC 3986 `pchar` without `pct-encoded`.

@@ -44,7 +44,8 @@ impl Default for Limits {
     }
 }
 
-/// Most header fields a head may have: IMDS sends 8, moto 7; more is
+/// Most header fields a head may have (the recorded IMDS traffic in the tests
+/// has at most 8); more is
 /// [`DecodeError::TooManyHeaders`]. (Each slot is four words of stack while a
 /// head is parsed.)
 pub const MAX_HEADERS: usize = 16;
@@ -388,13 +389,37 @@ impl Decoder {
         }
     }
 
-    /// Finds the end of the head, resuming where the last call stopped, then
-    /// parses it. Interim (1xx) responses are consumed and skipped.
+    /// Parses the head once it is in, then sets up the body. Interim (1xx)
+    /// responses are consumed and skipped.
+    ///
+    /// httparse parses at the first look at a response's bytes (where the
+    /// whole head usually is); if the head is not complete yet, the bytes that
+    /// arrive next are searched for the empty line that ends it, and httparse
+    /// runs again only once one is there: each byte is searched once, and a
+    /// trickled head is never parsed over and over.
     fn head<'i>(&mut self, input: &'i [u8], eof: bool) -> Result<(usize, Decoded<'i>), DecodeError> {
         let mut skipped = 0;
         loop {
             let rest = input.get(skipped..).unwrap_or_default();
-            let Some(end) = self.find_head_end(rest)? else {
+            let prefix = rest.len().min(b"HTTP/".len());
+            if rest.get(..prefix) != b"HTTP/".get(..prefix) {
+                return Err(DecodeError::NotHttp);
+            }
+            let window = rest.get(..self.limits.max_head_len).unwrap_or(rest);
+            let State::Head { scanned, .. } = &mut self.state else { return Ok((skipped, Decoded::NeedMore)) };
+            // At the end of the input or the limit, httparse says what is wrong
+            // with a head that never ended: the same error whatever the splits.
+            let last_look = eof || window.len() == self.limits.max_head_len;
+            let parse = match *scanned {
+                0 => !window.is_empty(),
+                from => last_look || ends_head(window, from),
+            };
+            let parsed = if parse { parse_head(window, self.limits)? } else { None };
+            let Some(head) = parsed else {
+                *scanned = window.len();
+                if window.len() == self.limits.max_head_len {
+                    return Err(DecodeError::HeadTooLarge);
+                }
                 let nothing_seen = rest.is_empty() && self.state == HEAD_START;
                 return match (eof, nothing_seen) {
                     (true, true) => Err(DecodeError::UnexpectedEof(EofPhase::BeforeResponse)),
@@ -402,7 +427,7 @@ impl Decoder {
                     (false, _) => Ok((skipped, Decoded::NeedMore)),
                 };
             };
-            let head = parse_head(rest.get(..end).unwrap_or_default(), self.limits)?;
+            let end = head.len;
             self.state = match (head.status, head.framing) {
                 (101, _) => return Err(DecodeError::UnexpectedSwitch),
                 (100..=199, _) => {
@@ -419,35 +444,22 @@ impl Decoder {
             }
         }
     }
+}
 
-    /// The length of the head at the start of `input`, once its empty line is in.
-    fn find_head_end(&mut self, input: &[u8]) -> Result<Option<usize>, DecodeError> {
-        let State::Head { scanned, .. } = &mut self.state else {
-            return Ok(None);
-        };
-        let prefix = input.len().min(b"HTTP/".len());
-        if input.get(..prefix) != b"HTTP/".get(..prefix) {
-            return Err(DecodeError::NotHttp);
+/// True when the bytes of `window` from `from` on hold the empty line that ends
+/// a head ("\n\n" or "\n\r\n"); the bytes before `from` are still there to look
+/// back at, so no state is carried between calls.
+fn ends_head(window: &[u8], from: usize) -> bool {
+    let mut from = from;
+    while let Some(at) = find_newline(window.get(from..).unwrap_or_default()) {
+        let i = from + at;
+        let before = |back: usize| i.checked_sub(back).and_then(|j| window.get(j)).copied();
+        if before(1) == Some(b'\n') || (before(1) == Some(b'\r') && before(2) == Some(b'\n')) {
+            return true;
         }
-        let window = input.get(..self.limits.max_head_len).unwrap_or(input);
-        // Line ends only: the head ends at an empty line, "\n\n" or "\n\r\n".
-        // The bytes before `scanned` are still in the input, so a line end
-        // looks back at them instead of carrying state.
-        let mut from = *scanned;
-        while let Some(at) = find_newline(window.get(from..).unwrap_or_default()) {
-            let i = from + at;
-            let before = |back: usize| i.checked_sub(back).and_then(|j| window.get(j)).copied();
-            if before(1) == Some(b'\n') || (before(1) == Some(b'\r') && before(2) == Some(b'\n')) {
-                return Ok(Some(i + 1));
-            }
-            from = i + 1;
-        }
-        *scanned = window.len();
-        match window.len() == self.limits.max_head_len {
-            true => Err(DecodeError::HeadTooLarge),
-            false => Ok(None),
-        }
+        from = i + 1;
     }
+    false
 }
 
 /// A body event for `len` bytes after `skip` framing bytes (no event when `len` is 0).
@@ -462,14 +474,17 @@ fn body_piece(input: &[u8], skip: usize, len: usize, eof: bool) -> Result<(usize
 // Not inlined: its header array is on the stack only while a head is parsed,
 // not in every frame of the decoding loop.
 #[inline(never)]
-fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut headers);
-    match response.parse(bytes) {
-        Ok(httparse::Status::Complete(n)) if n == bytes.len() => {}
-        Ok(_) => return Err(DecodeError::MalformedHead(HeadError::NewLine)),
+/// The head at the start of `input`, or `None` while it is incomplete.
+fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, DecodeError> {
+    // Slots httparse fills, not initialized first.
+    let mut headers = [const { core::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let config = httparse::ParserConfig::default();
+    let bytes = match config.parse_response_with_uninit_headers(&mut response, input, &mut headers) {
+        Ok(httparse::Status::Complete(n)) => input.get(..n).unwrap_or(input),
+        Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(head_error(e)),
-    }
+    };
     let status = response.code.unwrap_or_default();
     let minor_version = response.version.unwrap_or_default();
     let span_of = |part: &[u8]| {
@@ -494,10 +509,17 @@ fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError>
             36 => "x-aws-ec2-metadata-token-ttl-seconds",
             _ => continue,
         };
-        if !name.eq_ignore_ascii_case(wanted) {
+        if !is_name(name.as_bytes(), wanted.as_bytes()) {
             continue;
         }
         if name.len() == 14 {
+            if let Some(n) = parse_decimal(value) {
+                // The usual field: one number.
+                if content_length.replace(n).is_some_and(|old| old != n) {
+                    return Err(DecodeError::InvalidContentLength);
+                }
+                continue;
+            }
             if list_items(value).next().is_none() {
                 return Err(DecodeError::InvalidContentLength);
             }
@@ -518,6 +540,10 @@ fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError>
             }
             chunked = Some(all_chunked && codings == 1);
         } else if name.len() == 10 {
+            if is_name(value, b"close") {
+                close = true; // the usual field
+                continue;
+            }
             for option in list_items(value) {
                 close |= option.eq_ignore_ascii_case(b"close");
                 keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
@@ -543,7 +569,16 @@ fn parse_head(bytes: &[u8], limits: Limits) -> Result<ResponseHead, DecodeError>
         (_, None, None) => Framing::CloseDelimited,
     };
     let keep_alive = !close && (minor_version == 1 || keep_alive) && framing != Framing::CloseDelimited;
-    Ok(ResponseHead { status, minor_version, reason, content_type, token_ttl, keep_alive, framing, len: bytes.len() })
+    Ok(Some(ResponseHead {
+        status,
+        minor_version,
+        reason,
+        content_type,
+        token_ttl,
+        keep_alive,
+        framing,
+        len: bytes.len(),
+    }))
 }
 
 fn head_error(e: httparse::Error) -> DecodeError {
@@ -575,6 +610,13 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
     }
     let at = bytes.get(offset..)?.iter().position(|&b| b == b'\n')?;
     Some(offset + at)
+}
+
+/// A field name equals `lower` (lower-case letters, digits and `-`), ignoring
+/// case: `b | 0x20` lower-cases a letter and leaves a digit or `-` as it is;
+/// the other bytes it would map onto those are control bytes httparse refused.
+fn is_name(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len() && name.iter().zip(lower).all(|(&b, &l)| b | 0x20 == l)
 }
 
 /// The items of a comma-separated field value, trimmed; empty items skipped.
