@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
-# Instructions per GET with a cached token, counted by callgrind: the difference
-# between 101 GETs and 1 GET (the first also fetches the token), divided by 100.
-#     bash benches/callgrind.sh
+# Instructions per request, counted by callgrind in one run of
+# benches/get_cached.rs: a GET with a cached token through the whole client,
+# the decoder alone on the same response, and httparse alone on its head
+# (each the inclusive cost of its function, divided by the count).
+#     bash benches/callgrind.sh [N]        (N = 1000 by default)
+# With BUDGET_GET and BUDGET_DECODE_RATIO set, fails when over them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+n=${1:-1000}
 cargo build --release --bench get_cached --quiet
 bin=$(ls -t target/release/deps/get_cached-* | grep -v '\.d$' | head -n 1)
-count() {
-    local out; out=$(mktemp)
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$1" > /dev/null 2>&1
-    awk '/^(summary|totals):/ { print $2; exit }' "$out"
-    rm -f "$out"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$n" > /dev/null 2>&1
+cost() { # the inclusive instructions of the function named $1, per call
+    callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
+        | awk -v f="get_cached::$1 " -v n="$n" 'index($0, f) && !done { gsub(",", "", $1); printf "%d", $1 / n; done = 1 }'
 }
-one=$(count 1)
-many=$(count 101)
-echo "instructions: 1 GET (with token fetch) $one, 101 GETs $many"
-echo "instructions per GET with a cached token: $(( (many - one) / 100 ))"
+get=$(cost gets)
+decode=$(cost decodes)
+floor=$(cost httparse_alone)
+ratio=$(awk -v d="$decode" -v h="$floor" 'BEGIN { printf "%.2f", d / h }')
+echo "instructions per GET with a cached token: $get"
+echo "instructions per response decode: $decode; httparse alone on its head: $floor; ratio $ratio"
+fail=0
+if [ -n "${BUDGET_GET:-}" ] && [ "$get" -gt "$BUDGET_GET" ]; then
+    echo "over budget: $get instructions per GET > $BUDGET_GET"; fail=1
+fi
+if [ -n "${BUDGET_DECODE_RATIO:-}" ] && awk -v r="$ratio" -v b="$BUDGET_DECODE_RATIO" 'BEGIN { exit !(r > b) }'; then
+    echo "over budget: decode $ratio x httparse > $BUDGET_DECODE_RATIO"; fail=1
+fi
+exit $fail

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the Cortex-M4 firmware (src/main.rs), checks its budgets, and runs it
+# in QEMU (mps2-an386): flash (.text), the crate's own panic paths (none
+# allowed), the stack of a session and of a cached-token GET (painted), and
+# size_of::<Client>(). Prints each figure; exits 1 when one is over budget, 2
+# when a tool it needs is missing (the caller says "skipped").
+#     bash firmware/check.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Budgets: the figures measured when they were set, plus 10% (README, "Numbers");
+# Client's is the goal itself.
+BUDGET_TEXT=18600          # bytes of .text (measured 16,908)
+BUDGET_STACK_GET=1600      # bytes of stack, a GET with the token cached (measured 1,456)
+BUDGET_STACK_SESSION=2030  # bytes of stack, token PUT + listing GET (measured 1,840)
+BUDGET_CLIENT=256          # size_of::<Client>() (measured 256)
+
+cargo build --release --quiet
+elf=target/thumbv7em-none-eabihf/release/imds-firmware
+text=$(python3 elf_size.py "$elf" .text)
+echo "firmware .text: $text bytes (budget $BUDGET_TEXT)"
+fail=0
+[ "$text" -le "$BUDGET_TEXT" ] || { echo "over budget: .text"; fail=1; }
+
+# Panic paths: llvm-objdump (rustup's llvm-tools) disassembles, GNU addr2line
+# (binutils, beside gcc) symbolizes the inlined frames.
+llvm_bin="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
+if [ ! -x "$llvm_bin/llvm-objdump" ]; then
+    timeout 300 rustup component add llvm-tools > /dev/null 2>&1 || true
+fi
+if [ -x "$llvm_bin/llvm-objdump" ] && command -v addr2line > /dev/null; then
+    python3 panics.py "$elf" ../src --llvm-bin "$llvm_bin" || fail=1
+else
+    echo "panic paths: not checked (no llvm-objdump from rustup's llvm-tools, or no addr2line)"
+    exit 2
+fi
+
+if ! command -v qemu-system-arm > /dev/null; then
+    echo "qemu-system-arm: missing"
+    exit 2
+fi
+output=$(timeout 60 qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -nographic \
+    -semihosting-config enable=on,target=native -kernel "$elf") || { echo "$output"; echo "the firmware failed"; exit 1; }
+echo "$output"
+figure() { sed -n "s/.*$1 \([0-9]*\) bytes.*/\1/p" <<< "$output"; }
+session=$(figure "stack: session")
+get=$(figure "cached GET")
+client=$(figure "Client")
+echo "stack: session $session bytes (budget $BUDGET_STACK_SESSION), cached GET $get bytes (budget $BUDGET_STACK_GET); Client $client bytes (budget $BUDGET_CLIENT)"
+[ "$session" -le "$BUDGET_STACK_SESSION" ] || { echo "over budget: session stack"; fail=1; }
+[ "$get" -le "$BUDGET_STACK_GET" ] || { echo "over budget: cached GET stack"; fail=1; }
+[ "$client" -le "$BUDGET_CLIENT" ] || { echo "over budget: Client"; fail=1; }
+exit $fail

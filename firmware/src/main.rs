@@ -1,0 +1,161 @@
+//! imds on a Cortex-M4: a token `PUT`, a `GET` of a chunked listing through
+//! `driver::run`, the listing parsed and joined; then a `GET` with the cached
+//! token on a painted stack, whose high-water mark is reported. Semihosting
+//! prints the results and exits (0 when the answers are right).
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hio};
+use imds::driver::{ManualClock, MemoryTransport, run};
+use imds::parse::Listing;
+use imds::wire::MAX_REQUEST_LEN;
+use imds::{BodyMode, Client, Config, path};
+
+const TOKEN: &[u8] =
+    b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 56\r\nConnection: close\r\n\r\nAQAEAKQRRHnsX8GCPgYTGMShrFJkMhru3n-8Ul5Gzvzj-bpWKYZuiw==";
+const LISTING: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+7\r\nami-id\n\r\n5\r\niam/\n\r\n8\r\n0=my-key\r\n0\r\n\r\n";
+const VALUE: &[u8] = b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21590\r\nContent-Type: text/plain\r\n\
+Accept-Ranges: none\r\nContent-Length: 19\r\nServer: EC2ws\r\nConnection: close\r\n\r\ni-0a1b2c3d4e5f60718";
+
+/// Bytes of stack painted below the current one.
+const PAINTED: usize = 8 * 1024;
+const PAINT: u8 = 0xa5;
+
+/// The session, and the caller's buffers: statics, so the stack measures
+/// imds, not the buffers the caller sizes (README, "Sizing a firmware").
+struct Memory {
+    client: Client<'static>,
+    tx: [u8; MAX_REQUEST_LEN],
+    rx: [u8; 512],
+}
+
+static mut MEMORY: Memory = Memory { client: Client::new(Config::DEFAULT, 7), tx: [0; MAX_REQUEST_LEN], rx: [0; 512] };
+
+fn answer(request: &[u8]) -> Option<&'static [u8]> {
+    Some(if request.starts_with(b"PUT") {
+        TOKEN
+    } else if request.starts_with(b"GET /latest/meta-data/ ") {
+        LISTING
+    } else {
+        VALUE
+    })
+}
+
+/// The issue's workload: token, chunked listing, parse and join. The sum of
+/// the joined paths' lengths.
+#[inline(never)]
+fn listing_session(memory: &mut Memory) -> usize {
+    let mut transport = MemoryTransport::new(answer);
+    let mut clock = ManualClock::default();
+    let mut operation = memory.client.get(clock.now, black_box("/latest/meta-data/"), BodyMode::Contiguous);
+    let Ok(answer) = run(&mut operation, &mut transport, &mut clock, &mut memory.tx, &mut memory.rx, |_| {}) else {
+        return 0;
+    };
+    let mut total = 0;
+    let mut joined = [0u8; path::MAX_PATH_LEN];
+    for entry in Listing::parse("/latest/meta-data/", answer.body).into_iter().flatten() {
+        total += entry.join(&mut joined).map_or(0, str::len);
+    }
+    total
+}
+
+/// A GET with the token cached: the body's length.
+#[inline(never)]
+fn cached_get(memory: &mut Memory) -> usize {
+    let mut transport = MemoryTransport::new(answer);
+    let mut clock = ManualClock::new(imds::Instant::from_millis(1000));
+    let path = black_box("/latest/meta-data/instance-id");
+    let mut operation = memory.client.get(clock.now, path, BodyMode::Contiguous);
+    run(&mut operation, &mut transport, &mut clock, &mut memory.tx, &mut memory.rx, |_| {}).map_or(0, |a| a.body.len())
+}
+
+/// Fills `PAINTED` bytes below the stack pointer with `PAINT`.
+#[inline(never)]
+fn paint() -> usize {
+    let sp = cortex_m::register::msp::read() as usize;
+    let bottom = sp - PAINTED;
+    for address in bottom..sp - 64 {
+        // SAFETY: unused stack below the current frame (RAM is 4 MiB, the stack tiny).
+        unsafe { core::ptr::write_volatile(address as *mut u8, PAINT) };
+    }
+    sp
+}
+
+/// Bytes of stack used below `sp` since `paint`.
+#[inline(never)]
+fn high_water(sp: usize) -> usize {
+    let bottom = sp - PAINTED;
+    // SAFETY: the painted region, read back.
+    let untouched = (bottom..sp).take_while(|&a| unsafe { core::ptr::read_volatile(a as *const u8) } == PAINT).count();
+    PAINTED - untouched
+}
+
+#[entry]
+fn main() -> ! {
+    // SAFETY: the only access to MEMORY, before any interrupt exists.
+    let memory = unsafe { &mut *core::ptr::addr_of_mut!(MEMORY) };
+    let mut out = hio::hstdout().ok();
+    let sp = paint();
+    let joined = listing_session(memory);
+    let first = high_water(sp);
+    let sp = paint();
+    let cached = cached_get(memory);
+    let stack = high_water(sp);
+    if let Some(out) = out.as_mut() {
+        // Printed without core::fmt, which would weigh more than what it measures.
+        let mut line = Line { bytes: [0; 200], len: 0 };
+        line.text("imds firmware: listing joined ").number(joined).text(" bytes of paths; cached GET body ");
+        line.number(cached).text(" bytes; stack: session ").number(first).text(" bytes, cached GET ");
+        line.number(stack).text(" bytes; Client ").number(core::mem::size_of::<Client>());
+        line.text(" bytes, Operation ").number(imds::REQUEST_STATE_BYTES).text(" bytes\n");
+        let _ = out.write_all(line.bytes.get(..line.len).unwrap_or_default());
+    }
+    let ok = joined == "/latest/meta-data/ami-id/latest/meta-data/iam//latest/meta-data/0=my-key".len() && cached == 19;
+    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// A line of output, built without core::fmt.
+struct Line {
+    bytes: [u8; 200],
+    len: usize,
+}
+
+impl Line {
+    fn text(&mut self, text: &str) -> &mut Line {
+        for &b in text.as_bytes() {
+            self.byte(b);
+        }
+        self
+    }
+
+    fn byte(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn number(&mut self, n: usize) -> &mut Line {
+        if n >= 10 {
+            self.number(n / 10);
+        }
+        self.byte(b'0' + (n % 10) as u8);
+        self
+    }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
