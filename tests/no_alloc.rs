@@ -217,3 +217,34 @@ fn documents_flows_and_configuration_allocate_nothing() {
     assert_eq!(counted, 0, "documents, flows or configuration allocated");
     assert_eq!(notices, 1);
 }
+
+#[cfg(feature = "std")]
+#[test]
+fn gets_over_tcp_through_the_std_transport_allocate_nothing() {
+    use imds::net::{SystemClock, TcpTransport};
+    // The emulator serves on its own threads: only this thread is counted.
+    let emulator = imds_emulator::Emulator::start(imds_emulator::Options {
+        lifetime: std::time::Duration::from_secs(60),
+        max_requests: 100,
+        ..imds_emulator::Options::default()
+    })
+    .unwrap();
+    let endpoint = Endpoint::from_ip(emulator.addr().ip(), emulator.addr().port());
+    let mut client = imds::Client::new(imds::Config::with_endpoint(endpoint), 3);
+    let (mut transport, mut clock) = (TcpTransport::new(), SystemClock::new());
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 4096]);
+    let mut get = |client: &mut imds::Client<'_>| {
+        let mut operation =
+            client.get(imds::driver::Clock::now(&mut clock), "/latest/meta-data/instance-id", BodyMode::Contiguous);
+        let answer = imds::driver::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).unwrap();
+        assert_eq!(answer.body, b"i-0a1b2c3d4e5f60718");
+    };
+    get(&mut client); // the token, and the socket's first use
+    let counted = allocations_during(|| {
+        for _ in 0..20 {
+            get(&mut client);
+        }
+    });
+    assert_eq!(counted, 0, "GETs over TCP allocated");
+    assert_eq!(emulator.tokens_issued(), 1);
+}

@@ -30,7 +30,15 @@ pub(crate) enum Plan {
 struct Cached {
     token: Token,
     expires_at: Instant,
-    refresh_at: Instant,
+    /// `refresh_at` is this long before `expires_at` (32 bits, where a second
+    /// `Instant` would take 64).
+    refresh_lead_ms: u32,
+}
+
+impl Cached {
+    fn refresh_at(&self) -> Instant {
+        Instant::from_millis(self.expires_at.as_millis().saturating_sub(u64::from(self.refresh_lead_ms)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +62,7 @@ impl TokenCache {
 
     pub(crate) fn plan(&self, now: Instant) -> Plan {
         match &self.state {
-            State::Token(cached) if now < cached.refresh_at => Plan::UseToken,
+            State::Token(cached) if now < cached.refresh_at() => Plan::UseToken,
             State::Token(cached) if now < cached.expires_at => Plan::Refresh,
             State::V1 { reprobe_at } if now < *reprobe_at => Plan::V1,
             _ => Plan::Fetch,
@@ -92,14 +100,14 @@ impl TokenCache {
     /// refresh `margin_ms` before that, never more than half its lifetime early.
     pub(crate) fn store(&mut self, body: &[u8], now: Instant, ttl_ms: u32, margin_ms: u32) -> Result<(), TokenError> {
         let expires_at = now.plus_ms(ttl_ms);
-        let refresh_at = now.plus_ms(ttl_ms - margin_ms.min(ttl_ms / 2));
+        let refresh_lead_ms = margin_ms.min(ttl_ms / 2);
         match &mut self.state {
             State::Token(cached) => {
                 cached.token.assign(body)?;
                 cached.expires_at = expires_at;
-                cached.refresh_at = refresh_at;
+                cached.refresh_lead_ms = refresh_lead_ms;
             }
-            state => *state = State::Token(Cached { token: Token::new(body)?, expires_at, refresh_at }),
+            state => *state = State::Token(Cached { token: Token::new(body)?, expires_at, refresh_lead_ms }),
         }
         Ok(())
     }
@@ -109,7 +117,7 @@ impl TokenCache {
     pub(crate) fn refresh_failed(&mut self, now: Instant) {
         if let State::Token(cached) = &mut self.state {
             let left = cached.expires_at.ms_since(now);
-            cached.refresh_at = now.plus_ms((left / 2).max(1000)).min(cached.expires_at);
+            cached.refresh_lead_ms = left - (left / 2).max(1000).min(left);
         }
     }
 
