@@ -100,17 +100,20 @@ pub fn validate(path: &str) -> Result<(), PathError> {
 
 /// [`is_pchar`] as a bitmap of the 128 ASCII bytes: one load and a shift per
 /// byte of a path.
-const PCHARS: [u32; 4] = {
-    let mut words = [0u32; 4];
-    let mut b = 0;
-    while b < 128 {
-        if is_pchar(b as u8) {
-            words[b / 32] |= 1 << (b % 32);
+const PCHARS: [u32; 4] = [pchar_word(0), pchar_word(1), pchar_word(2), pchar_word(3)];
+
+/// Bit `i` set when byte `32 * word + i` is a `pchar`.
+const fn pchar_word(word: u32) -> u32 {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < 32 {
+        if is_pchar((word * 32 + i) as u8) {
+            bits |= 1 << i;
         }
-        b += 1;
+        i += 1;
     }
-    words
-};
+    bits
+}
 
 /// True when `byte` is in the bitmap `set`.
 fn in_set(set: &[u32; 4], byte: u8) -> bool {
