@@ -124,42 +124,60 @@ fn drive<T: Transport, C: Clock>(
     rx: &mut [u8],
     on_piece: &mut impl FnMut(&[u8]),
 ) -> Result<(), Error> {
+    // The clock is read once after each step that takes time (I/O, a wait, a
+    // piece handed out), not before every poll.
+    let mut now = clock.now();
     loop {
-        let now = clock.now();
         match op.poll(now, rx)? {
-            Action::Connect { deadline } => match transport.connect(op.endpoint(), until(now, deadline)) {
-                Ok(()) => op.connected(clock.now())?,
-                Err(e) => op.failed(clock.now(), e)?,
-            },
+            Action::Connect { deadline } => {
+                let connected = transport.connect(op.endpoint(), until(now, deadline));
+                now = clock.now();
+                match connected {
+                    Ok(()) => op.connected(now)?,
+                    Err(e) => op.failed(now, e)?,
+                }
+            }
             Action::Send { deadline } => {
                 let n = op.encode(tx)?;
                 let request = tx.get_mut(..n).unwrap_or_default();
                 let written = transport.write_all(request, until(now, deadline));
                 zeroize::Zeroize::zeroize(request);
+                now = clock.now();
                 match written {
-                    Ok(()) => op.sent(clock.now())?,
+                    Ok(()) => op.sent(now)?,
                     Err(e) => {
                         transport.close();
-                        op.failed(clock.now(), e)?
+                        op.failed(now, e)?
                     }
                 }
             }
             Action::Receive { deadline } => {
                 let spare = op.receive_buffer(rx)?;
-                match transport.read(spare, until(now, deadline)) {
-                    Ok(0) => op.received_eof(clock.now())?,
-                    Ok(n) => op.received(clock.now(), n)?,
+                let read = transport.read(spare, until(now, deadline));
+                now = clock.now();
+                match read {
+                    Ok(0) => op.received_eof(now)?,
+                    Ok(n) => op.received(now, n)?,
                     // The deadline's timeout (or an early one, taken as it): the
                     // client notices on the next poll. Never a busy loop.
-                    Err(TransportError::TimedOut) => clock.sleep_until(deadline),
+                    Err(TransportError::TimedOut) => {
+                        clock.sleep_until(deadline);
+                        now = clock.now();
+                    }
                     Err(e) => {
                         transport.close();
-                        op.failed(clock.now(), e)?
+                        op.failed(now, e)?
                     }
                 }
             }
-            Action::Wait { until } => clock.sleep_until(until),
-            Action::Piece(piece) => on_piece(piece),
+            Action::Wait { until } => {
+                clock.sleep_until(until);
+                now = clock.now();
+            }
+            Action::Piece(piece) => {
+                on_piece(piece);
+                now = clock.now();
+            }
             Action::Close => transport.close(),
             Action::Done => return Ok(()),
         }

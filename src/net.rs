@@ -118,7 +118,8 @@ impl Transport for TcpTransport {
                 connect_within(addrs, timeout, || started.elapsed(), TcpStream::connect_timeout)?
             }
         };
-        let _ = stream.set_nodelay(true);
+        // No TCP_NODELAY: a request is one write, made once the last response
+        // was read in full, so Nagle's algorithm never holds it back.
         self.stream = Some(stream);
         Ok(())
     }
@@ -167,7 +168,9 @@ impl Default for SystemClock {
 
 impl Clock for SystemClock {
     fn now(&mut self) -> Instant {
-        Instant::from_millis(self.origin.elapsed().as_millis() as u64)
+        // Seconds and milliseconds apart: no 128-bit division.
+        let elapsed = self.origin.elapsed();
+        Instant::from_millis(elapsed.as_secs().saturating_mul(1000).saturating_add(u64::from(elapsed.subsec_millis())))
     }
 
     fn sleep_until(&mut self, until: Instant) {

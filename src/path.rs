@@ -75,39 +75,43 @@ pub fn validate(path: &str) -> Result<(), PathError> {
     }
     // One pass: each byte, and each segment as its '/' (or the end) closes it:
     // a segment of one or two bytes that are all dots is a dot segment.
-    let (mut start, mut dots) = (1, 0);
-    for (offset, &byte) in bytes.iter().enumerate().skip(1) {
+    let rest = bytes.get(1..).unwrap_or_default();
+    let (mut start, mut dots) = (0, 0);
+    for (i, &byte) in rest.iter().enumerate() {
+        if byte.wrapping_sub(b'a') < 26 || byte == b'-' {
+            continue; // most bytes of most paths
+        }
         match byte {
             b'/' => {
-                match offset - start {
-                    0 => return Err(PathError::EmptySegment { offset: start }),
-                    len if len == dots && len <= 2 => return Err(PathError::DotSegment { offset: start }),
+                match i - start {
+                    0 => return Err(PathError::EmptySegment { offset: start + 1 }),
+                    len if len == dots && len <= 2 => return Err(PathError::DotSegment { offset: start + 1 }),
                     _ => {}
                 }
-                (start, dots) = (offset + 1, 0);
+                (start, dots) = (i + 1, 0);
             }
             b'.' => dots += 1,
-            _ if !in_set(&PCHARS, byte) => return Err(PathError::InvalidByte { offset, byte }),
+            _ if !is_pchar_fast(byte) => return Err(PathError::InvalidByte { offset: i + 1, byte }),
             _ => {}
         }
     }
     // The last segment may be empty (a directory), not a dot segment.
-    match bytes.len() - start {
-        len if len > 0 && len == dots && len <= 2 => Err(PathError::DotSegment { offset: start }),
+    match rest.len() - start {
+        len if len > 0 && len == dots && len <= 2 => Err(PathError::DotSegment { offset: start + 1 }),
         _ => Ok(()),
     }
 }
 
-/// [`is_pchar`] as a bitmap of the 128 ASCII bytes: one load and a shift per
-/// byte of a path.
-const PCHARS: [u32; 4] = [pchar_word(0), pchar_word(1), pchar_word(2), pchar_word(3)];
+/// [`is_pchar`] as two 64-bit masks of the ASCII bytes: a shift and a test
+/// per byte of a path.
+const PCHARS: [u64; 2] = [pchar_mask(0), pchar_mask(64)];
 
-/// Bit `i` set when byte `32 * word + i` is a `pchar`.
-const fn pchar_word(word: u32) -> u32 {
+/// Bit `i` set when byte `from + i` is a `pchar`.
+const fn pchar_mask(from: u8) -> u64 {
     let mut bits = 0;
     let mut i = 0;
-    while i < 32 {
-        if is_pchar((word * 32 + i) as u8) {
+    while i < 64 {
+        if is_pchar(from + i) {
             bits |= 1 << i;
         }
         i += 1;
@@ -115,9 +119,11 @@ const fn pchar_word(word: u32) -> u32 {
     bits
 }
 
-/// True when `byte` is in the bitmap `set`.
-fn in_set(set: &[u32; 4], byte: u8) -> bool {
-    set.get(usize::from(byte >> 5)).is_some_and(|word| word >> (byte & 31) & 1 == 1)
+/// [`is_pchar`], from the masks.
+fn is_pchar_fast(byte: u8) -> bool {
+    let [low, high] = PCHARS;
+    let mask = if byte < 64 { low } else { high };
+    byte < 128 && (mask >> (byte & 63)) & 1 == 1
 }
 
 /// RFC 3986 `pchar` without `pct-encoded`.

@@ -615,8 +615,21 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
 /// A field name equals `lower` (lower-case letters, digits and `-`), ignoring
 /// case: `b | 0x20` lower-cases a letter and leaves a digit or `-` as it is;
 /// the other bytes it would map onto those are control bytes httparse refused.
+/// Eight bytes at a time.
 fn is_name(name: &[u8], lower: &[u8]) -> bool {
-    name.len() == lower.len() && name.iter().zip(lower).all(|(&b, &l)| b | 0x20 == l)
+    const CASE: u64 = u64::from_ne_bytes([0x20; 8]);
+    let word = |chunk: &[u8]| <[u8; 8]>::try_from(chunk).map_or(0, u64::from_ne_bytes);
+    if name.len() != lower.len() {
+        return false;
+    }
+    let mut at = 0;
+    while let (Some(n), Some(l)) = (name.get(at..at + 8), lower.get(at..at + 8)) {
+        if word(n) | CASE != word(l) {
+            return false;
+        }
+        at += 8;
+    }
+    name.get(at..).unwrap_or_default().iter().zip(lower.get(at..).unwrap_or_default()).all(|(&b, &l)| b | 0x20 == l)
 }
 
 /// The items of a comma-separated field value, trimmed; empty items skipped.
@@ -667,5 +680,27 @@ mod tests {
             }
         }
         assert_eq!(find_newline(b"\x8a\x0a"), Some(1), "a high byte before it");
+    }
+
+    #[test]
+    fn field_names_match_in_any_case_and_only_themselves() {
+        extern crate std;
+        use std::vec::Vec;
+        for wanted in [
+            "connection",
+            "content-type",
+            "content-length",
+            "transfer-encoding",
+            "x-aws-ec2-metadata-token-ttl-seconds",
+        ] {
+            let upper: Vec<u8> = wanted.bytes().map(|b| b.to_ascii_uppercase()).collect();
+            assert!(is_name(wanted.as_bytes(), wanted.as_bytes()) && is_name(&upper, wanted.as_bytes()), "{wanted}");
+            for at in 0..wanted.len() {
+                let mut other = upper.clone();
+                other[at] ^= 0x01;
+                assert!(!is_name(&other, wanted.as_bytes()), "{wanted} with byte {at} changed");
+            }
+            assert!(!is_name(&upper[1..], wanted.as_bytes()), "shorter");
+        }
     }
 }
