@@ -59,7 +59,7 @@ impl core::error::Error for InvalidUserAgent {}
 
 impl<'a> UserAgent<'a> {
     /// Checks `value` with the request encoder's rules (at most
-    /// [`MAX_USER_AGENT_LEN`] bytes).
+    /// [`MAX_USER_AGENT_LEN`](crate::wire::MAX_USER_AGENT_LEN) bytes).
     pub fn new(value: &'a str) -> Result<UserAgent<'a>, InvalidUserAgent> {
         validate_user_agent(value).map_err(|_| InvalidUserAgent)?;
         Ok(UserAgent(value))
