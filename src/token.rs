@@ -58,6 +58,15 @@ impl fmt::Display for TokenError {
 impl core::error::Error for TokenError {}
 
 impl Token {
+    /// No bytes: the slot a client keeps its token in, before there is one.
+    pub(crate) const EMPTY: Token = Token { bytes: [0; MAX_TOKEN_LEN], len: 0 };
+
+    /// Zeroes the bytes and empties the token.
+    pub(crate) fn wipe(&mut self) {
+        self.bytes.zeroize();
+        self.len = 0;
+    }
+
     /// Validates and copies `bytes` (a token response body) into a token.
     pub fn new(bytes: &[u8]) -> Result<Token, TokenError> {
         let mut token = Token { bytes: [0; MAX_TOKEN_LEN], len: 0 };
@@ -106,14 +115,6 @@ fn validate(bytes: &[u8]) -> Result<(), TokenError> {
     match bytes.len() <= MAX_TOKEN_LEN {
         true => Ok(()),
         false => Err(TokenError::TooLong { len: Some(bytes.len()) }),
-    }
-}
-
-impl Token {
-    /// Zeroes the storage.
-    fn wipe(&mut self) {
-        self.bytes.zeroize();
-        self.len = 0;
     }
 }
 

@@ -26,109 +26,96 @@ pub(crate) enum Plan {
     V1,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Empty,
+    Token,
+    V1,
+}
+
+/// The session's token, or its absence. The token's bytes live in one place,
+/// overwritten in place on refresh (never built on the stack and moved in) and
+/// zeroed when replaced, cleared or dropped ([`Token`]'s own `Drop`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Cached {
+pub(crate) struct TokenCache {
+    /// The token in [`Mode::Token`]; empty and zeroed otherwise.
     token: Token,
-    expires_at: Instant,
-    /// `refresh_at` is this long before `expires_at` (32 bits, where a second
+    mode: Mode,
+    /// [`Mode::Token`]: when the token expires. [`Mode::V1`]: when to probe
+    /// IMDSv2 again.
+    until: Instant,
+    /// The refresh is due this long before `until` (32 bits, where a second
     /// `Instant` would take 64).
     refresh_lead_ms: u32,
 }
 
-impl Cached {
-    fn refresh_at(&self) -> Instant {
-        Instant::from_millis(self.expires_at.as_millis().saturating_sub(u64::from(self.refresh_lead_ms)))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum State {
-    Empty,
-    Token(Cached),
-    V1 { reprobe_at: Instant },
-}
-
-/// The session's token, or its absence. A replaced or dropped token is zeroed
-/// ([`Token`]'s own `Drop`, and [`Token`] overwritten in place on refresh).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TokenCache {
-    state: State,
-}
-
 impl TokenCache {
     pub(crate) const fn new() -> TokenCache {
-        TokenCache { state: State::Empty }
+        TokenCache { token: Token::EMPTY, mode: Mode::Empty, until: Instant::ZERO, refresh_lead_ms: 0 }
     }
 
     pub(crate) fn plan(&self, now: Instant) -> Plan {
-        match &self.state {
-            State::Token(cached) if now < cached.refresh_at() => Plan::UseToken,
-            State::Token(cached) if now < cached.expires_at => Plan::Refresh,
-            State::V1 { reprobe_at } if now < *reprobe_at => Plan::V1,
+        let refresh_at = Instant::from_millis(self.until.as_millis().saturating_sub(u64::from(self.refresh_lead_ms)));
+        match self.mode {
+            Mode::Token if now < refresh_at => Plan::UseToken,
+            Mode::Token if now < self.until => Plan::Refresh,
+            Mode::V1 if now < self.until => Plan::V1,
             _ => Plan::Fetch,
         }
     }
 
     /// The cached token, valid or not (what a `GET` planned with it sends).
     pub(crate) fn token(&self) -> Option<&Token> {
-        match &self.state {
-            State::Token(cached) => Some(&cached.token),
-            _ => None,
-        }
+        (self.mode == Mode::Token).then_some(&self.token)
     }
 
     /// True while a cached token has not expired.
     pub(crate) fn is_valid(&self, now: Instant) -> bool {
-        matches!(&self.state, State::Token(cached) if now < cached.expires_at)
+        self.mode == Mode::Token && now < self.until
     }
 
     /// Milliseconds the cached token stays valid.
     pub(crate) fn ttl_ms(&self, now: Instant) -> Option<u32> {
-        match &self.state {
-            State::Token(cached) => Some(cached.expires_at.ms_since(now)),
-            _ => None,
-        }
+        (self.mode == Mode::Token).then(|| self.until.ms_since(now))
     }
 
     /// True after a fallback to IMDSv1, until a token is fetched again.
     pub(crate) fn is_v1(&self) -> bool {
-        matches!(self.state, State::V1 { .. })
+        self.mode == Mode::V1
     }
 
     /// Validates `body` and caches it as the token, in place: it expires
     /// `ttl_ms` after `now` (when its response was complete) and is due for
     /// refresh `margin_ms` before that, never more than half its lifetime early.
+    /// A refused body changes nothing.
     pub(crate) fn store(&mut self, body: &[u8], now: Instant, ttl_ms: u32, margin_ms: u32) -> Result<(), TokenError> {
-        let expires_at = now.plus_ms(ttl_ms);
-        let refresh_lead_ms = margin_ms.min(ttl_ms / 2);
-        match &mut self.state {
-            State::Token(cached) => {
-                cached.token.assign(body)?;
-                cached.expires_at = expires_at;
-                cached.refresh_lead_ms = refresh_lead_ms;
-            }
-            state => *state = State::Token(Cached { token: Token::new(body)?, expires_at, refresh_lead_ms }),
-        }
+        self.token.assign(body)?;
+        self.mode = Mode::Token;
+        self.until = now.plus_ms(ttl_ms);
+        self.refresh_lead_ms = margin_ms.min(ttl_ms / 2);
         Ok(())
     }
 
     /// A refresh failed while the token is still valid: keep it, and try again
     /// when half of its remaining life is gone (at least a second later).
     pub(crate) fn refresh_failed(&mut self, now: Instant) {
-        if let State::Token(cached) = &mut self.state {
-            let left = cached.expires_at.ms_since(now);
-            cached.refresh_lead_ms = left - (left / 2).max(1000).min(left);
+        if self.mode == Mode::Token {
+            let left = self.until.ms_since(now);
+            self.refresh_lead_ms = left - (left / 2).max(1000).min(left);
         }
     }
 
-    /// Go without a token until `reprobe_ms` after `now` (the token is dropped, zeroed).
+    /// Go without a token until `reprobe_ms` after `now` (the token is zeroed).
     pub(crate) fn fall_back(&mut self, now: Instant, reprobe_ms: u32) {
-        self.state = State::V1 { reprobe_at: now.plus_ms(reprobe_ms) };
+        self.token.wipe();
+        self.mode = Mode::V1;
+        self.until = now.plus_ms(reprobe_ms);
     }
 
-    /// Forget the token, or the fallback (zeroing the token).
+    /// Forget the token (zeroing it), or the fallback.
     pub(crate) fn clear(&mut self) {
-        self.state = State::Empty;
+        self.token.wipe();
+        self.mode = Mode::Empty;
     }
 }
 
