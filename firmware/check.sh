@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Cortex-M4 firmware (src/main.rs), checks its budgets, and runs it
-# in QEMU (mps2-an386): flash (.text), the crate's own panic paths (none
-# allowed), the stack of a session and of a cached-token GET (painted), and
+# in QEMU (mps2-an386): flash (.text, and what each typed document adds), the
+# crate's own panic paths (none allowed, with or without the documents), the stack of a session and of a cached-token GET (painted), and
 # size_of::<Client>(). Prints each figure; exits 1 when one is over budget, 2
 # when a tool it needs is missing (the caller says "skipped").
 #     bash firmware/check.sh
@@ -22,6 +22,17 @@ echo "firmware .text: $text bytes (budget $BUDGET_TEXT)"
 fail=0
 [ "$text" -le "$BUDGET_TEXT" ] || { echo "over budget: .text"; fail=1; }
 
+# Each typed document's weight: the firmware with its parsing added, against
+# the base (reported, not budgeted; built in a target directory of their own).
+for document in identity credentials iam-info spot-action rebalance maintenance; do
+    cargo build --release --quiet --features "$document" --target-dir target/documents
+    with=$(python3 elf_size.py target/documents/thumbv7em-none-eabihf/release/imds-firmware .text)
+    echo "  + $document: $((with - text)) bytes of .text"
+done
+cargo build --release --quiet --target-dir target/documents \
+    --features identity,credentials,iam-info,spot-action,rebalance,maintenance
+all_documents=target/documents/thumbv7em-none-eabihf/release/imds-firmware
+
 # Panic paths: llvm-objdump (rustup's llvm-tools) disassembles, GNU addr2line
 # (binutils, beside gcc) symbolizes the inlined frames.
 llvm_bin="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin"
@@ -30,6 +41,10 @@ if [ ! -x "$llvm_bin/llvm-objdump" ]; then
 fi
 if [ -x "$llvm_bin/llvm-objdump" ] && command -v addr2line > /dev/null; then
     python3 panics.py "$elf" ../src --llvm-bin "$llvm_bin" || fail=1
+    echo "with every typed document:"
+    python3 panics.py "$all_documents" ../src --llvm-bin "$llvm_bin" > /dev/null \
+        && echo "  no call into a panic entry from the crate's own sources" \
+        || { python3 panics.py "$all_documents" ../src --llvm-bin "$llvm_bin"; fail=1; }
 else
     echo "panic paths: not checked (no llvm-objdump from rustup's llvm-tools, or no addr2line)"
     exit 2

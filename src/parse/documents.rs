@@ -71,12 +71,11 @@ impl ErrorCode {
         let mut len = 0;
         let mut truncated = false;
         for c in code.chars() {
-            let end = len + c.len_utf8();
-            match bytes.get_mut(len..end) {
-                Some(dst) => {
-                    c.encode_utf8(dst);
-                    len = end;
-                }
+            // Four bytes always hold a character: this encoding cannot fail.
+            let mut utf8 = [0u8; 4];
+            let encoded = c.encode_utf8(&mut utf8).as_bytes();
+            match bytes.get_mut(len..len + encoded.len()) {
+                Some(dst) => len += crate::buffer::copy_into(dst, encoded),
                 None => {
                     truncated = true;
                     break;

@@ -181,18 +181,19 @@ fn seconds_of((year, month, day): Date, (h, m, s): Clock) -> Result<i64, Timesta
     if day == 0 || day > month_days || h > 23 || m > 59 || s > 60 {
         return Err(TimestampError::OutOfRange);
     }
-    let days = days_from_civil(i64::from(year), month, day);
-    Ok(days * 86_400 + i64::from(h * 3600 + m * 60 + s))
+    // Years have four digits: the day count fits 32 bits (no 64-bit division).
+    let days = days_from_civil(year as i32, month, day);
+    Ok(i64::from(days) * 86_400 + i64::from(h * 3600 + m * 60 + s))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+/// `days_from_civil`), in 32 bits: any year of `i32` whose day count fits.
+fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
-    let month_from_march = i64::from((month + 9) % 12);
-    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let month_from_march = ((month + 9) % 12) as i32;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day as i32 - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -308,7 +309,7 @@ mod tests {
         // Every day for 800 years round-trips through the two conversions.
         for days in (-200 * 366..600 * 366).step_by(1) {
             let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
+            assert_eq!(i64::from(days_from_civil(y as i32, m, d)), days);
         }
     }
 }
