@@ -632,10 +632,21 @@ pub fn documents(data: &[u8]) {
                 read(c.access_key_id);
                 read(c.secret_access_key.expose());
                 read(c.session_token.expose());
-                assert!(
-                    !format!("{c:?}").contains(&c.secret_access_key.expose().to_string())
-                        || c.secret_access_key.expose().raw().len() < 3
-                );
+                // Debug does not depend on the secrets: the same document with
+                // their letters and digits changed shows the same.
+                let shown = format!("{c:?}");
+                let mut changed = body.to_vec();
+                for secret in [c.secret_access_key.expose().raw(), c.session_token.expose().raw()] {
+                    let at = (secret.as_ptr() as usize).wrapping_sub(body.as_ptr() as usize);
+                    for b in changed.iter_mut().skip(at).take(secret.len()) {
+                        if b.is_ascii_alphanumeric() {
+                            *b = if *b == b'x' { b'y' } else { b'x' };
+                        }
+                    }
+                }
+                if let Ok(other) = Credentials::parse(&changed) {
+                    assert_eq!(shown, format!("{other:?}"), "Debug shows a secret");
+                }
                 let _ = c.expiration.to_string();
             }
         }
