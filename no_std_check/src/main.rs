@@ -43,6 +43,53 @@ fn session() -> usize {
     listed * visits
 }
 
+/// The same session through the `async` driver, on a hand-rolled executor.
+fn async_session() -> usize {
+    use core::task::{Context, Poll, Waker};
+    use core::time::Duration;
+    use imds::driver::TransportError;
+    use imds::driver::asynch::{AsyncClock, AsyncTransport};
+
+    struct Ready<T>(T);
+    impl<T: imds::driver::Transport> AsyncTransport for Ready<T> {
+        async fn connect(&mut self, endpoint: &Endpoint<'_>, timeout: Duration) -> Result<(), TransportError> {
+            self.0.connect(endpoint, timeout)
+        }
+        async fn write_all(&mut self, bytes: &[u8], timeout: Duration) -> Result<(), TransportError> {
+            self.0.write_all(bytes, timeout)
+        }
+        async fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+            self.0.read(buf, timeout)
+        }
+        async fn close(&mut self) {
+            self.0.close()
+        }
+    }
+    impl AsyncClock for Ready<ManualClock> {
+        fn now(&mut self) -> imds::Instant {
+            self.0.now
+        }
+        async fn sleep_until(&mut self, until: imds::Instant) {
+            self.0.sleep_until(until)
+        }
+    }
+
+    let mut client = Client::new(Config::default(), 9);
+    let mut transport =
+        Ready(MemoryTransport::new(|request: &[u8]| Some(if request.starts_with(b"PUT") { TOKEN } else { RESPONSE })));
+    let mut clock = Ready(ManualClock::default());
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 512]);
+    let mut operation = client.get(clock.now(), black_box("/latest/meta-data/"), BodyMode::Contiguous);
+    let future = imds::driver::asynch::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
+    let mut future = core::pin::pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(answer) = future.as_mut().poll(&mut context) {
+            return answer.map_or(0, |a| a.body.len());
+        }
+    }
+}
+
 /// Documents, timestamps, the catalog, the configuration and the flows.
 fn typed() -> usize {
     let mut total = 0;
@@ -146,7 +193,8 @@ fn exercise() -> usize {
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     // 0 when everything above did its job.
-    if black_box(exercise()) > 0 && black_box(session()) > 0 && black_box(typed()) > 0 { 0 } else { 1 }
+    let all = [exercise(), session(), async_session(), typed()];
+    if all.iter().all(|&n| black_box(n) > 0) { 0 } else { 1 }
 }
 
 #[panic_handler]

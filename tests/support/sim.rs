@@ -227,10 +227,97 @@ pub fn fetch(
     let mut operation = client.get(clock.now(), path, mode);
     let mut tx = [0u8; imds::wire::MAX_REQUEST_LEN];
     let mut rx = vec![0u8; rx_len];
-    let result =
-        imds::driver::run(&mut operation, transport, &mut clock, &mut tx, &mut rx, |p| streamed.extend_from_slice(p))
-            .map(|answer| (answer.status, answer.body.to_vec()));
+    let on_piece = |p: &[u8]| streamed.extend_from_slice(p);
+    let result = match ASYNC_DRIVER.get() {
+        false => imds::driver::run(&mut operation, transport, &mut clock, &mut tx, &mut rx, on_piece),
+        true => block_on(imds::driver::asynch::run(
+            &mut operation,
+            &mut Async(transport),
+            &mut Async(&mut clock),
+            &mut tx,
+            &mut rx,
+            on_piece,
+        )),
+    };
+    let result = result.map(|answer| (answer.status, answer.body.to_vec()));
     Fetched { result, streamed }
+}
+
+thread_local! {
+    /// `fetch` runs the `async` driver (`driver::asynch::run`) instead of the
+    /// blocking one.
+    static ASYNC_DRIVER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `test` through the blocking driver, then again through the `async`
+/// one (whose transport and clock each yield once before every step).
+pub fn both(test: impl Fn()) {
+    test();
+    ASYNC_DRIVER.set(true);
+    test();
+    ASYNC_DRIVER.set(false);
+}
+
+/// Polls `future` to its end with a waker that does nothing: the
+/// hand-rolled executor the `async` driver needs (no runtime).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut polls = 0;
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        polls += 1;
+        assert!(polls < 1_000_000, "the future never ends");
+    }
+}
+
+/// Pending once (waking itself), then ready: a step that really suspends.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, context: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            return std::task::Poll::Ready(());
+        }
+        context.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+/// A blocking transport or clock as an `async` one that suspends once before
+/// each step.
+pub struct Async<'t, T>(pub &'t mut T);
+
+impl<T: Transport> imds::driver::asynch::AsyncTransport for Async<'_, T> {
+    async fn connect(&mut self, endpoint: &Endpoint<'_>, timeout: Duration) -> Result<(), TransportError> {
+        YieldOnce(false).await;
+        self.0.connect(endpoint, timeout)
+    }
+    async fn write_all(&mut self, bytes: &[u8], timeout: Duration) -> Result<(), TransportError> {
+        YieldOnce(false).await;
+        self.0.write_all(bytes, timeout)
+    }
+    async fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        YieldOnce(false).await;
+        self.0.read(buf, timeout)
+    }
+    async fn close(&mut self) {
+        YieldOnce(false).await;
+        self.0.close()
+    }
+}
+
+impl<C: Clock> imds::driver::asynch::AsyncClock for Async<'_, C> {
+    fn now(&mut self) -> Instant {
+        self.0.now()
+    }
+    async fn sleep_until(&mut self, until: Instant) {
+        YieldOnce(false).await;
+        self.0.sleep_until(until)
+    }
 }
 
 /// Runs one contiguous GET of `path`; returns the status and body, or the error.
