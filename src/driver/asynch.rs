@@ -11,6 +11,8 @@
 use core::ops::ControlFlow;
 use core::time::Duration;
 
+#[cfg(feature = "embedded-io-async")]
+pub use super::embedded_io::asynch::AsyncIoTransport;
 use super::{TransportError, driving_loops, until};
 use crate::client::{Action, Answer, Client, Error, Finished, Operation};
 use crate::endpoint::Endpoint;

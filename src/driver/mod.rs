@@ -5,6 +5,10 @@
 //! [`crate::net::TcpTransport`] and [`crate::net::SystemClock`].
 
 pub mod asynch;
+#[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+mod embedded_io;
+#[cfg(feature = "embedded-io")]
+pub use embedded_io::IoTransport;
 
 use core::fmt;
 use core::ops::ControlFlow;
