@@ -1,11 +1,17 @@
 //! `std` transport and clock (feature `std`): a blocking [`TcpStream`] with real
-//! connect and read timeouts, and the system's monotonic clock.
+//! connect and read timeouts, and the system's monotonic clock; with feature
+//! `tokio`, [`TokioTransport`] and [`TokioClock`] for the `async` drivers.
 
 extern crate std;
 
 use core::time::Duration;
 use std::io::{self, ErrorKind as IoKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+
+#[cfg(feature = "tokio")]
+mod tokio_io;
+#[cfg(feature = "tokio")]
+pub use tokio_io::{TokioClock, TokioTransport};
 
 use crate::driver::{Clock, Transport, TransportError};
 use crate::endpoint::{Endpoint, Host, Scheme};

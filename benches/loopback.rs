@@ -1,0 +1,78 @@
+//! GETs of the emulator over loopback, the token cached: through the blocking
+//! driver (`net::TcpTransport`) and through the `async` one on tokio
+//! (`net::TokioTransport`, a current-thread runtime), in one program so one
+//! callgrind run (`benches/callgrind.sh`) counts both. The emulator serves on
+//! its own threads; callgrind counts each function on this one.
+//!
+//!     cargo bench --bench loopback --features tokio -- 200
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use imds::driver::asynch::{self, AsyncClock};
+use imds::driver::{Clock, run};
+use imds::net::{SystemClock, TcpTransport, TokioClock, TokioTransport};
+use imds::wire::MAX_REQUEST_LEN;
+use imds::{BodyMode, Client, Config, Endpoint};
+use imds_emulator::{Emulator, Options};
+
+const PATH: &str = "/latest/meta-data/instance-id";
+
+/// One GET through the blocking driver; the body's length.
+fn blocking_get(client: &mut Client<'_>, transport: &mut TcpTransport, clock: &mut SystemClock) -> usize {
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 2048]);
+    let mut operation = client.get(clock.now(), black_box(PATH), BodyMode::Contiguous);
+    run(&mut operation, transport, clock, &mut tx, &mut rx, |_| {}).unwrap().body.len()
+}
+
+/// `n` GETs through the blocking driver (the function callgrind measures).
+#[inline(never)]
+fn blocking_gets(client: &mut Client<'_>, transport: &mut TcpTransport, clock: &mut SystemClock, n: usize) -> usize {
+    (0..n).map(|_| blocking_get(client, transport, clock)).sum()
+}
+
+/// One GET through the `async` driver on tokio; the body's length.
+async fn tokio_get(client: &mut Client<'_>, transport: &mut TokioTransport, clock: &mut TokioClock) -> usize {
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 2048]);
+    let mut operation = client.get(clock.now(), black_box(PATH), BodyMode::Contiguous);
+    asynch::run(&mut operation, transport, clock, &mut tx, &mut rx, |_| {}).await.unwrap().body.len()
+}
+
+/// `n` GETs through the `async` driver on tokio (the function callgrind measures).
+#[inline(never)]
+fn tokio_gets(
+    runtime: &tokio::runtime::Runtime,
+    client: &mut Client<'_>,
+    transport: &mut TokioTransport,
+    clock: &mut TokioClock,
+    n: usize,
+) -> usize {
+    runtime.block_on(async {
+        let mut total = 0;
+        for _ in 0..n {
+            total += tokio_get(client, transport, clock).await;
+        }
+        total
+    })
+}
+
+fn main() {
+    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(200);
+    let emulator =
+        Emulator::start(Options { lifetime: Duration::from_secs(600), max_requests: 2 * n + 10, ..Options::default() })
+            .unwrap();
+    let endpoint = Endpoint::from_ip(emulator.addr().ip(), emulator.addr().port());
+
+    let mut client = Client::new(Config::with_endpoint(endpoint), 1);
+    let (mut transport, mut clock) = (TcpTransport::new(), SystemClock::new());
+    blocking_get(&mut client, &mut transport, &mut clock); // the token
+    let blocking = blocking_gets(&mut client, &mut transport, &mut clock, n);
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut client = Client::new(Config::with_endpoint(endpoint), 1);
+    let (mut transport, mut clock) = (TokioTransport::new(), runtime.block_on(async { TokioClock::new() }));
+    runtime.block_on(tokio_get(&mut client, &mut transport, &mut clock)); // the token
+    let tokio = tokio_gets(&runtime, &mut client, &mut transport, &mut clock, n);
+    assert_eq!(blocking, tokio);
+    println!("{n} GETs each over loopback, token cached: {} body bytes", blocking + tokio);
+}

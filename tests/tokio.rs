@@ -1,0 +1,129 @@
+//! The `async` driver on tokio (`net::TokioTransport`, `net::TokioClock`)
+//! against the emulator on loopback: a session, the timeouts (on tokio's
+//! paused clock), and the heap allocations per request.
+
+#![cfg(feature = "tokio")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use imds::driver::asynch::{self, AsyncClock};
+use imds::net::{TokioClock, TokioTransport};
+use imds::wire::MAX_REQUEST_LEN;
+use imds::{BodyMode, Client, Config, Endpoint, ErrorKind, TimeoutKind};
+use imds_emulator::{Emulator, Options};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn emulator() -> Emulator {
+    Emulator::start(Options { lifetime: Duration::from_secs(60), max_requests: 200, ..Options::default() }).unwrap()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_session_over_tokio() {
+    let emulator = emulator();
+    let endpoint = Endpoint::from_ip(emulator.addr().ip(), emulator.addr().port());
+    let mut client = Client::new(Config::with_endpoint(endpoint), 3);
+    let (mut transport, mut clock) = (TokioTransport::new(), TokioClock::new());
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 4096]);
+    for (path, body) in [
+        ("/latest/meta-data/instance-id", &b"i-0a1b2c3d4e5f60718"[..]),
+        ("/latest/meta-data/placement/region", b"eu-west-1"),
+    ] {
+        let mut operation = client.get(clock.now(), path, BodyMode::Contiguous);
+        let answer = asynch::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).await.unwrap();
+        assert_eq!(answer.body, body);
+    }
+    let mut operation = client.get(clock.now(), "/latest/meta-data/", BodyMode::Streaming);
+    let mut listing = Vec::new();
+    let answer =
+        asynch::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |p| listing.extend_from_slice(p))
+            .await
+            .unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(String::from_utf8(listing).unwrap().contains("instance-id"));
+    assert_eq!(emulator.tokens_issued(), 1);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_silent_server_times_out_on_tokios_clock() {
+    // Accepts connections and never answers, until the test is over (at most 10 s).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let held = std::thread::spawn({
+        let over = over.clone();
+        move || {
+            listener.set_nonblocking(true).unwrap();
+            let (mut kept, started) = (Vec::new(), std::time::Instant::now());
+            while !over.load(std::sync::atomic::Ordering::SeqCst) && started.elapsed() < Duration::from_secs(10) {
+                match listener.accept() {
+                    Ok((stream, _)) => kept.push(stream),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        }
+    });
+    let mut client = Client::new(Config::with_endpoint(Endpoint::from_ip(addr.ip(), addr.port())), 3);
+    let (mut transport, mut clock) = (TokioTransport::new(), TokioClock::new());
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 4096]);
+    let start = tokio::time::Instant::now();
+    let mut operation = client.get(clock.now(), "/latest/meta-data/instance-id", BodyMode::Contiguous);
+    let error = asynch::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {}).await.unwrap_err();
+    assert_eq!((error.phase, error.kind), (imds::Phase::Token, ErrorKind::Timeout(TimeoutKind::Read)));
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_secs(4) && waited < Duration::from_secs(10), "{waited:?} of tokio's time");
+    over.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = held.join();
+}
+
+#[test]
+fn gets_hold_no_heap_of_imds() {
+    let emulator = emulator();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let endpoint = Endpoint::from_ip(emulator.addr().ip(), emulator.addr().port());
+    let mut client = Client::new(Config::with_endpoint(endpoint), 3);
+    let (mut transport, mut clock) = (TokioTransport::new(), runtime.block_on(async { TokioClock::new() }));
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 4096]);
+    let mut get = |client: &mut Client<'_>| {
+        runtime.block_on(async {
+            let mut operation = client.get(clock.now(), "/latest/meta-data/instance-id", BodyMode::Contiguous);
+            let run = asynch::run(&mut operation, &mut transport, &mut clock, &mut tx, &mut rx, |_| {});
+            assert_eq!(run.await.unwrap().body, b"i-0a1b2c3d4e5f60718");
+        })
+    };
+    get(&mut client); // the token, the runtime's first I/O
+    let before = ALLOCATIONS.with(Cell::get);
+    for _ in 0..20 {
+        get(&mut client);
+    }
+    let per_get = (ALLOCATIONS.with(Cell::get) - before) as f64 / 20.0;
+    println!("heap allocations per GET over tokio: {per_get}");
+    // Every GET opens a new connection (Connection: close); tokio registers
+    // each socket with its reactor, which allocates twice (a registration,
+    // then its release); imds itself allocates nothing.
+    assert!(per_get <= 2.0, "{per_get} allocations per GET");
+}
