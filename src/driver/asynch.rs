@@ -11,6 +11,8 @@
 use core::ops::ControlFlow;
 use core::time::Duration;
 
+#[cfg(feature = "embassy")]
+pub use super::embassy::{EmbassyClock, EmbassyTransport};
 #[cfg(feature = "embedded-io-async")]
 pub use super::embedded_io::asynch::AsyncIoTransport;
 use super::{TransportError, driving_loops, until};

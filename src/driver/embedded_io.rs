@@ -5,11 +5,13 @@
 //! function that opens one to an endpoint (a TCP socket of your network stack,
 //! a serial link, a test double); closing drops the stream.
 
+#[cfg(feature = "embedded-io")]
 use core::time::Duration;
 
 use embedded_io::ErrorKind;
 
 use super::TransportError;
+#[cfg(feature = "embedded-io")]
 use crate::endpoint::Endpoint;
 
 /// What an `embedded-io` error means to the client.

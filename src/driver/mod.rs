@@ -5,6 +5,8 @@
 //! [`crate::net::TcpTransport`] and [`crate::net::SystemClock`].
 
 pub mod asynch;
+#[cfg(feature = "embassy")]
+mod embassy;
 #[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
 mod embedded_io;
 #[cfg(feature = "embedded-io")]
