@@ -520,10 +520,11 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
                 }
                 continue;
             }
-            if list_items(value).next().is_none() {
+            let mut items = value;
+            if next_item(&mut value.as_ref()).is_none() {
                 return Err(DecodeError::InvalidContentLength);
             }
-            for item in list_items(value) {
+            while let Some(item) = next_item(&mut items) {
                 let n = parse_decimal(item).ok_or(DecodeError::InvalidContentLength)?;
                 if content_length.replace(n).is_some_and(|old| old != n) {
                     return Err(DecodeError::InvalidContentLength);
@@ -534,7 +535,8 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
             // second coding or a second field cannot be decoded.
             let mut codings = 0;
             let mut all_chunked = chunked.is_none();
-            for coding in list_items(value) {
+            let mut items = value;
+            while let Some(coding) = next_item(&mut items) {
                 codings += 1;
                 all_chunked &= coding.eq_ignore_ascii_case(b"chunked");
             }
@@ -544,7 +546,8 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
                 close = true; // the usual field
                 continue;
             }
-            for option in list_items(value) {
+            let mut items = value;
+            while let Some(option) = next_item(&mut items) {
                 close |= option.eq_ignore_ascii_case(b"close");
                 keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
             }
@@ -632,9 +635,20 @@ fn is_name(name: &[u8], lower: &[u8]) -> bool {
     name.get(at..).unwrap_or_default().iter().zip(lower.get(at..).unwrap_or_default()).all(|(&b, &l)| b | 0x20 == l)
 }
 
-/// The items of a comma-separated field value, trimmed; empty items skipped.
-fn list_items(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    value.split(|&b| b == b',').map(trim).filter(|item| !item.is_empty())
+/// The next item of a comma-separated field value, trimmed (empty items
+/// skipped), taken off the front of `rest`; `None` at its end. One plain
+/// function for every list field (an iterator chain would be inlined into
+/// each).
+fn next_item<'v>(rest: &mut &'v [u8]) -> Option<&'v [u8]> {
+    while !rest.is_empty() {
+        let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+        let item = trim(rest.get(..end).unwrap_or_default());
+        *rest = rest.get(end + 1..).unwrap_or_default();
+        if !item.is_empty() {
+            return Some(item);
+        }
+    }
+    None
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
