@@ -520,8 +520,8 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
                 }
                 continue;
             }
-            let mut items = value;
-            if next_item(&mut value.as_ref()).is_none() {
+            let (mut items, mut probe) = (value, value);
+            if next_item(&mut probe).is_none() {
                 return Err(DecodeError::InvalidContentLength);
             }
             while let Some(item) = next_item(&mut items) {
