@@ -81,11 +81,29 @@ impl fmt::Display for Host<'_> {
 ///
 /// `Display` gives the URL (`http://169.254.169.254`, `http://[fd00:ec2::254]`,
 /// `http://127.0.0.1:8080`): the port is shown only when it is not the scheme's default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy)]
 pub struct Endpoint<'a> {
     scheme: Scheme,
     host: Host<'a>,
     port: u16,
+    /// The `Host` header's value, when it is known as text (a parsed URL's
+    /// authority, the constants'): written as is, not rendered per request.
+    host_text: Option<&'a str>,
+}
+
+/// Scheme, host and port make the endpoint; its cached `Host` text does not.
+impl PartialEq for Endpoint<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.scheme, self.host, self.port) == (other.scheme, other.host, other.port)
+    }
+}
+
+impl Eq for Endpoint<'_> {}
+
+impl core::hash::Hash for Endpoint<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        (self.scheme, self.host, self.port).hash(state);
+    }
 }
 
 /// Why an endpoint URL was refused.
@@ -135,19 +153,24 @@ impl core::error::Error for EndpointError {}
 
 impl Endpoint<'static> {
     /// The IPv4 metadata service, `http://169.254.169.254` (the default).
-    pub const IPV4: Endpoint<'static> =
-        Endpoint { scheme: Scheme::Http, host: Host::Ip(IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254))), port: 80 };
+    pub const IPV4: Endpoint<'static> = Endpoint {
+        scheme: Scheme::Http,
+        host: Host::Ip(IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254))),
+        port: 80,
+        host_text: Some("169.254.169.254"),
+    };
 
     /// The IPv6 metadata service on Nitro instances, `http://[fd00:ec2::254]`.
     pub const IPV6: Endpoint<'static> = Endpoint {
         scheme: Scheme::Http,
         host: Host::Ip(IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254))),
         port: 80,
+        host_text: Some("[fd00:ec2::254]"),
     };
 
     /// An `http` endpoint at an IP address and port (for tests and proxies).
     pub const fn from_ip(ip: IpAddr, port: u16) -> Endpoint<'static> {
-        Endpoint { scheme: Scheme::Http, host: Host::Ip(ip), port }
+        Endpoint { scheme: Scheme::Http, host: Host::Ip(ip), port, host_text: None }
     }
 }
 
@@ -169,12 +192,15 @@ impl<'a> Endpoint<'a> {
         if authority.contains('@') {
             return Err(EndpointError::UserInfo);
         }
-        let (host, port) = split_host_port(authority)?;
-        let port = match port {
+        let (host, port_text) = split_host_port(authority)?;
+        let port = match port_text {
             None => scheme.default_port(),
             Some(digits) => parse_port(digits)?,
         };
-        Ok(Endpoint { scheme, host, port })
+        // The authority is the Host header as is, unless it spells a default
+        // port or a port with leading zeros (those are rendered).
+        let plain_port = port_text.is_none_or(|digits| port != scheme.default_port() && !digits.starts_with('0'));
+        Ok(Endpoint { scheme, host, port, host_text: plain_port.then_some(authority) })
     }
 
     /// The scheme.
@@ -195,6 +221,9 @@ impl<'a> Endpoint<'a> {
     /// Calls `out` with the pieces of the `Host` header's value: the host, plus
     /// `:port` when the port is not the scheme's default.
     pub(crate) fn write_host_header(&self, mut out: impl FnMut(&[u8])) {
+        if let Some(text) = self.host_text {
+            return out(text.as_bytes());
+        }
         self.host.write(&mut out);
         if self.port != self.scheme.default_port() {
             out(b":");
@@ -335,6 +364,20 @@ mod tests {
         assert_eq!(Endpoint::IPV4.to_string(), "http://169.254.169.254");
         assert_eq!(Endpoint::IPV6.to_string(), "http://[fd00:ec2::254]");
         assert_eq!(Endpoint::default(), Endpoint::IPV4);
+    }
+
+    #[test]
+    fn the_host_header_is_the_urls_authority_or_rendered() {
+        let header = |url: &str| Endpoint::parse(url).unwrap().host_header().to_string();
+        assert_eq!(header("http://[FD00:EC2::254]"), "[FD00:EC2::254]", "as written");
+        assert_eq!(header("http://Metadata.Local:8080/"), "Metadata.Local:8080");
+        assert_eq!(header("http://127.0.0.1:80"), "127.0.0.1", "a default port is left out");
+        assert_eq!(header("https://127.0.0.1:443"), "127.0.0.1");
+        assert_eq!(header("http://h:08080"), "h:8080", "leading zeros are not repeated");
+        assert_eq!(Endpoint::from_ip(IpAddr::V6(Ipv6Addr::LOCALHOST), 80).host_header().to_string(), "[::1]");
+        // The text is a cache: equality and hashing ignore it.
+        assert_eq!(Endpoint::parse("http://169.254.169.254:80").unwrap(), Endpoint::IPV4);
+        assert_eq!(Endpoint::parse("http://[FD00:EC2::254]").unwrap(), Endpoint::IPV6);
     }
 
     #[test]
