@@ -4,8 +4,11 @@
 
 #![cfg(feature = "tokio")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[allow(dead_code)]
+mod support {
+    pub mod counting;
+}
+
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -15,25 +18,7 @@ use imds::wire::MAX_REQUEST_LEN;
 use imds::{BodyMode, Client, Config, Endpoint, ErrorKind, TimeoutKind};
 use imds_emulator::{Emulator, Options};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use support::counting::{Counting, allocations};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -116,11 +101,11 @@ fn gets_hold_no_heap_of_imds() {
         })
     };
     get(&mut client); // the token, the runtime's first I/O
-    let before = ALLOCATIONS.with(Cell::get);
+    let before = allocations();
     for _ in 0..20 {
         get(&mut client);
     }
-    let per_get = (ALLOCATIONS.with(Cell::get) - before) as f64 / 20.0;
+    let per_get = (allocations() - before) as f64 / 20.0;
     println!("heap allocations per GET over tokio: {per_get}");
     // Every GET opens a new connection (Connection: close); tokio registers
     // each socket with its reactor, which allocates twice (a registration,
