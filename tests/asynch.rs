@@ -9,6 +9,7 @@ mod support {
 }
 
 use std::ops::ControlFlow;
+use std::time::Duration;
 
 use imds::driver::asynch;
 use imds::driver::{ManualClock, MemoryTransport};
@@ -115,4 +116,63 @@ fn a_walk_a_flow_and_the_watch() {
     assert!(clock.now.saturating_duration_since(start) >= std::time::Duration::from_secs(5), "it slept between rounds");
     assert_eq!(rounds, 200);
     assert!(client.token_ttl(clock.now).is_some(), "one token served it all");
+}
+
+#[test]
+fn a_run_dropped_midway_leaves_the_client_and_transport_usable() {
+    // Cancellation (a select! that gives up, a task dropped): the future is
+    // dropped while a step is suspended; the next operation closes the
+    // connection it left and starts over.
+    // A connection keeps what was sent on it until it is closed: bytes a
+    // dropped run left unread would reach the next one if it reused it.
+    #[derive(Default)]
+    struct Kept {
+        unread: std::collections::VecDeque<u8>,
+    }
+    impl imds::driver::Transport for Kept {
+        fn connect(&mut self, _: &imds::Endpoint<'_>, _: Duration) -> Result<(), imds::driver::TransportError> {
+            self.unread.clear();
+            Ok(())
+        }
+        fn write_all(&mut self, request: &[u8], _: Duration) -> Result<(), imds::driver::TransportError> {
+            let keep_alive = |reply: &[u8]| {
+                let text = String::from_utf8_lossy(reply).replacen("\r\n\r\n", "\r\nConnection: keep-alive\r\n\r\n", 1);
+                text.into_bytes()
+            };
+            self.unread.extend(keep_alive(service(request).unwrap_or_default()));
+            Ok(())
+        }
+        fn read(&mut self, buf: &mut [u8], _: Duration) -> Result<usize, imds::driver::TransportError> {
+            let n = buf.len().min(self.unread.len()).min(7);
+            for (slot, byte) in buf.iter_mut().zip(self.unread.drain(..n)) {
+                *slot = byte;
+            }
+            if n == 0 { Err(imds::driver::TransportError::TimedOut) } else { Ok(n) }
+        }
+        fn close(&mut self) {
+            self.unread.clear();
+        }
+    }
+    let mut transport = Kept::default();
+    let mut clock = ManualClock::new(Instant::ZERO);
+    let mut client = Client::new(Config::DEFAULT, 1);
+    let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], [0u8; 1024]);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    for polls_before_dropping in 1..40 {
+        {
+            let mut operation = client.get(clock.now, "/latest/meta-data/instance-id", BodyMode::Contiguous);
+            let (mut t, mut c) = (Async(&mut transport), Async(&mut clock));
+            let run = asynch::run(&mut operation, &mut t, &mut c, &mut tx, &mut rx, |_| {});
+            let mut run = std::pin::pin!(run);
+            for _ in 0..polls_before_dropping {
+                if run.as_mut().poll(&mut context).is_ready() {
+                    break;
+                }
+            }
+        }
+        let mut operation = client.get(clock.now, "/latest/meta-data/instance-id", BodyMode::Contiguous);
+        let (mut t, mut c) = (Async(&mut transport), Async(&mut clock));
+        let answer = block_on(asynch::run(&mut operation, &mut t, &mut c, &mut tx, &mut rx, |_| {})).unwrap();
+        assert_eq!(answer.body, b"i-0a1b2c3d4e5f60718", "after dropping at poll {polls_before_dropping}");
+    }
 }
