@@ -12,6 +12,9 @@ impl Instant {
     /// The origin.
     pub const ZERO: Instant = Instant(0);
 
+    /// Later than any time a clock will tell: a deadline that never comes.
+    pub const NEVER: Instant = Instant(u64::MAX);
+
     /// `ms` milliseconds after the origin.
     pub const fn from_millis(ms: u64) -> Instant {
         Instant(ms)

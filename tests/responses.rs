@@ -29,7 +29,7 @@ const fn expect(file: &'static str, status: u16, reason: &'static str, ttl: Opti
 }
 
 fn cl(n: usize) -> Framing {
-    Framing::ContentLength(n as u64)
+    Framing::ContentLength(n as u32)
 }
 
 const EC2: [Expect; 8] = [
@@ -247,7 +247,7 @@ fn head_of(len: usize, framing: &str) -> Vec<u8> {
 fn the_largest_head_and_body_fit_a_buffer_of_both_limits_in_every_framing() {
     const HEAD: usize = 256;
     const BODY: usize = 600;
-    let limits = Limits { max_head_len: HEAD, max_body_len: BODY as u64 };
+    let limits = Limits { max_head_len: HEAD, max_body_len: BODY as u32 };
     let body: Vec<u8> = (0..BODY).map(|i| b'a' + (i % 26) as u8).collect();
     let mut chunked = Vec::new();
     for chunk in body.chunks(250) {

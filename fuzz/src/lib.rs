@@ -160,9 +160,9 @@ pub fn check_response_with(input: &[u8], seed: &[u8], limits: Limits) -> Outcome
     }
 
     if let (Some((head, ..)), Ok(())) = (&reference.head, reference.end) {
-        assert!(reference.body.len() as u64 <= limits.max_body_len);
+        assert!(reference.body.len() as u64 <= u64::from(limits.max_body_len));
         if let Some(n) = head.content_length() {
-            assert_eq!(reference.body.len() as u64, n, "Content-Length not honoured");
+            assert_eq!(reference.body.len() as u64, u64::from(n), "Content-Length not honoured");
         }
     }
     reference
@@ -202,7 +202,7 @@ pub fn chunked(data: &[u8]) {
     }
     encoded.extend_from_slice(b"0\r\nTrailer: x\r\n\r\n");
     let outcome = check_response(&encoded, seed);
-    if body.len() as u64 <= LIMITS.max_body_len {
+    if body.len() as u64 <= u64::from(LIMITS.max_body_len) {
         assert_eq!(outcome.end, Ok(()), "valid chunking refused");
         assert_eq!(outcome.body, body, "chunked body changed");
     } else {
@@ -427,7 +427,7 @@ pub fn session(data: &[u8]) {
         if let Ok((status, _)) = result {
             assert!((200..300).contains(&status) || status == 404, "answer {status}");
         }
-        assert!(pieces as u64 <= LIMITS.max_body_len);
+        assert!(pieces as u64 <= u64::from(LIMITS.max_body_len));
         assert!(now.get() - start <= 10_000 + 2_000, "operation timeout overrun: {} ms", now.get() - start);
     }
 

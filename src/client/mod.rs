@@ -430,7 +430,7 @@ impl<'a> Client<'a> {
                 (
                     Stage::Get { tries: FIRST_TRY, with_token: false, reauthorized: false },
                     Step::Finished(Err(error)),
-                    None,
+                    Instant::NEVER,
                 )
             }
             Ok(()) => {
@@ -444,7 +444,8 @@ impl<'a> Client<'a> {
                     Plan::Refresh => Stage::Token { tries: FIRST_TRY, refresh: true, reauthorized: false },
                     Plan::Fetch => Stage::Token { tries: FIRST_TRY, refresh: false, reauthorized: false },
                 };
-                (stage, Step::Ready, self.settings.operation_ms.map(|ms| now.plus_ms(ms)))
+                let deadline = self.settings.operation_ms.map_or(Instant::NEVER, |ms| now.plus_ms(ms));
+                (stage, Step::Ready, deadline)
             }
         };
         let reader = Reader::new(self.settings.limits, BodyMode::Contiguous);
@@ -472,7 +473,8 @@ pub struct Operation<'c, 'a, 'p> {
     client: &'c mut Client<'a>,
     path: &'p str,
     mode: BodyMode,
-    deadline: Option<Instant>,
+    /// The whole operation's deadline ([`Instant::NEVER`] without one).
+    deadline: Instant,
     stage: Stage,
     step: Step,
     reader: Reader,
@@ -496,20 +498,20 @@ impl<'a> Operation<'_, 'a, '_> {
     /// Ends the operation at `deadline` at the latest (earlier if its own
     /// timeout says so): for a caller with a deadline of its own, such as a walk.
     pub fn shorten_deadline(&mut self, deadline: Instant) {
-        self.deadline = Some(self.deadline.map_or(deadline, |d| d.min(deadline)));
+        self.deadline = self.deadline.min(deadline);
     }
 
     /// What to do next. Call after every event and whenever a deadline passes.
     pub fn poll<'b>(&mut self, now: Instant, rx: &'b mut [u8]) -> Result<Action<'b>, Error> {
         loop {
             let finished = matches!(self.step, Step::Finished(_));
-            if !finished && self.deadline.is_some_and(|d| now >= d) {
+            if !finished && now >= self.deadline {
                 self.client.abandon_connection();
                 self.finish_err(ErrorKind::Timeout(TimeoutKind::Operation));
                 continue;
             }
             let op_deadline = self.deadline;
-            let cap = |deadline: Instant| op_deadline.map_or(deadline, |d| d.min(deadline));
+            let cap = |deadline: Instant| op_deadline.min(deadline);
             match self.step {
                 Step::Ready => {
                     if let Connection::Open { reusable: false, .. } = self.client.connection {
@@ -663,13 +665,13 @@ impl<'a> Operation<'_, 'a, '_> {
     fn head_arrived(&mut self, now: Instant, head: ResponseHead, rx_len: usize) {
         let body = match (self.stage, head.status) {
             (Stage::Token { .. }, 200) => {
-                if let Some(len) = head.content_length().filter(|&n| n > MAX_TOKEN_LEN as u64) {
+                if let Some(len) = head.content_length().filter(|&n| n > MAX_TOKEN_LEN as u32) {
                     // Refused before it is read: no token is that long.
                     let len = usize::try_from(len).ok();
                     self.client.abandon_connection();
                     return self.attempt_failed(now, ErrorKind::InvalidToken(TokenError::TooLong { len }));
                 }
-                self.reader.limit_body(MAX_TOKEN_LEN as u64);
+                self.reader.limit_body(MAX_TOKEN_LEN as u32);
                 Body::Keep
             }
             (Stage::Get { .. }, 200..=299) => Body::from(self.mode),

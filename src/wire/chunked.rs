@@ -22,7 +22,7 @@ enum State {
     SizeLf,
     /// Inside chunk data.
     Data {
-        remaining: u64,
+        remaining: u32,
     },
     /// After chunk data, expecting CR LF.
     DataCr,
@@ -71,7 +71,7 @@ impl Chunked {
     pub(crate) fn advance(
         &mut self,
         input: &[u8],
-        body_room: u64,
+        body_room: u32,
         max_line_bytes: usize,
     ) -> Result<(usize, Step), DecodeError> {
         let mut consumed = 0;
@@ -82,7 +82,7 @@ impl Chunked {
                     return Ok((consumed, Step::NeedMore));
                 }
                 let len = usize::try_from(remaining).map_or(available, |r| r.min(available));
-                let left = remaining - len as u64;
+                let left = remaining - len as u32;
                 self.state = if left == 0 { State::DataCr } else { State::Data { remaining: left } };
                 return Ok((consumed, Step::Data { len }));
             }
@@ -98,7 +98,7 @@ impl Chunked {
     }
 
     /// The state after one framing byte.
-    fn framing_byte(&mut self, byte: u8, body_room: u64, max_line_bytes: usize) -> Result<State, DecodeError> {
+    fn framing_byte(&mut self, byte: u8, body_room: u32, max_line_bytes: usize) -> Result<State, DecodeError> {
         use State::*;
         let next = match (self.state, byte) {
             (Size { digits }, _) if hex_value(byte).is_some() => {
@@ -132,13 +132,13 @@ impl Chunked {
         Ok(next)
     }
 
-    fn size_line_done(&mut self, body_room: u64) -> Result<State, DecodeError> {
+    fn size_line_done(&mut self, body_room: u32) -> Result<State, DecodeError> {
         self.line_bytes = 0;
         let size = core::mem::take(&mut self.size);
-        match size {
-            0 => Ok(State::TrailerStart),
-            _ if size > body_room => Err(DecodeError::BodyTooLarge),
-            _ => Ok(State::Data { remaining: size }),
+        match u32::try_from(size) {
+            Ok(0) => Ok(State::TrailerStart),
+            Ok(size) if size <= body_room => Ok(State::Data { remaining: size }),
+            _ => Err(DecodeError::BodyTooLarge),
         }
     }
 
@@ -167,12 +167,12 @@ mod tests {
     use std::vec::Vec;
 
     /// De-chunks `input` fed in one piece; returns the data or the error.
-    fn dechunk(input: &[u8], room: u64) -> Result<(Vec<u8>, bool), DecodeError> {
+    fn dechunk(input: &[u8], room: u32) -> Result<(Vec<u8>, bool), DecodeError> {
         let mut chunked = Chunked::new();
         let mut data = Vec::new();
         let mut rest = input;
         loop {
-            let (skip, step) = chunked.advance(rest, room - data.len() as u64, 64)?;
+            let (skip, step) = chunked.advance(rest, room - data.len() as u32, 64)?;
             rest = &rest[skip..];
             match step {
                 Step::NeedMore => return Ok((data, false)),
@@ -220,9 +220,9 @@ mod tests {
             (b"00000000000000000000\r\n", ChunkSizeOverflow),
         ];
         for (input, error) in cases {
-            assert_eq!(dechunk(input, u64::MAX), Err(error), "{:?}", std::string::String::from_utf8_lossy(input));
+            assert_eq!(dechunk(input, u32::MAX), Err(error), "{:?}", std::string::String::from_utf8_lossy(input));
         }
-        assert_eq!(dechunk(b"FFFFFFFFFFFFFFFF\r\n", u64::MAX - 1), Err(BodyTooLarge));
+        assert_eq!(dechunk(b"FFFFFFFFFFFFFFFF\r\n", u32::MAX - 1), Err(BodyTooLarge));
         assert_eq!(dechunk(b"11\r\n", 16), Err(BodyTooLarge));
         assert_eq!(dechunk(&[b"1;".as_slice(), &[b'e'; 65]].concat(), 16), Err(HeadTooLarge));
         let many = b"1;eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\r\nx\r\n".repeat(10);

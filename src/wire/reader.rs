@@ -274,7 +274,7 @@ impl Reader {
     }
 
     /// Lowers the body limit (for a token, which is short).
-    pub(crate) fn limit_body(&mut self, max_body_len: u64) {
+    pub(crate) fn limit_body(&mut self, max_body_len: u32) {
         self.decoder.limit_body(max_body_len);
     }
 

@@ -29,8 +29,9 @@ pub struct Limits {
     /// Longest head (status line and fields, with the empty line), in bytes; also
     /// bounds the extensions of each chunk-size line and the trailer section. Default 8 KiB.
     pub max_head_len: usize,
-    /// Largest body, in bytes. Default 64 KiB.
-    pub max_body_len: u64,
+    /// Largest body, in bytes (4 GiB at most: 32 bits, so that a 32-bit
+    /// target counts it without 64-bit arithmetic). Default 64 KiB.
+    pub max_body_len: u32,
 }
 
 impl Limits {
@@ -158,7 +159,7 @@ impl core::error::Error for DecodeError {}
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Framing {
     /// Exactly this many bytes.
-    ContentLength(u64),
+    ContentLength(u32),
     /// `Transfer-Encoding: chunked`.
     Chunked,
     /// Until the server closes the connection.
@@ -225,7 +226,7 @@ impl ResponseHead {
     }
 
     /// The Content-Length, when the body is framed by one.
-    pub fn content_length(&self) -> Option<u64> {
+    pub fn content_length(&self) -> Option<u32> {
         match self.framing {
             Framing::ContentLength(n) => Some(n),
             _ => None,
@@ -280,14 +281,14 @@ enum State {
         after_interim: bool,
     },
     Length {
-        remaining: u64,
+        remaining: u32,
     },
     Close {
-        received: u64,
+        received: u32,
     },
     Chunked {
         chunked: Chunked,
-        received: u64,
+        received: u32,
     },
     Done,
     Failed(DecodeError),
@@ -325,7 +326,7 @@ impl Decoder {
 
     /// Lowers the body limit for the rest of this response (a raise is ignored).
     /// A body framed by Content-Length was already checked against the old limit.
-    pub(crate) fn limit_body(&mut self, max_body_len: u64) {
+    pub(crate) fn limit_body(&mut self, max_body_len: u32) {
         self.limits.max_body_len = self.limits.max_body_len.min(max_body_len);
     }
 
@@ -355,7 +356,7 @@ impl Decoder {
             }
             State::Length { remaining } => {
                 let n = usize::try_from(*remaining).map_or(input.len(), |r| r.min(input.len()));
-                *remaining -= n as u64;
+                *remaining -= n as u32;
                 body_piece(input, 0, n, eof)
             }
             State::Close { received } => {
@@ -369,14 +370,14 @@ impl Decoder {
                     return Err(DecodeError::BodyTooLarge);
                 }
                 let n = input.len().min(room);
-                *received += n as u64;
+                *received += n as u32;
                 body_piece(input, 0, n, eof)
             }
             State::Chunked { chunked, received } => {
                 let (skip, step) = chunked.advance(input, limit.saturating_sub(*received), self.limits.max_head_len)?;
                 match step {
                     chunked::Step::Data { len } => {
-                        *received += len as u64;
+                        *received += len as u32;
                         body_piece(input, skip, len, eof)
                     }
                     chunked::Step::NeedMore => body_piece(input, skip, 0, eof),
@@ -567,8 +568,10 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
         (_, Some(_), Some(_)) => return Err(DecodeError::ConflictingFraming),
         (_, Some(true), None) if minor_version == 1 => Framing::Chunked,
         (_, Some(_), None) => return Err(DecodeError::UnsupportedTransferEncoding),
-        (_, None, Some(n)) if n > limits.max_body_len => return Err(DecodeError::BodyTooLarge),
-        (_, None, Some(n)) => Framing::ContentLength(n),
+        (_, None, Some(n)) => match u32::try_from(n) {
+            Ok(n) if n <= limits.max_body_len => Framing::ContentLength(n),
+            _ => return Err(DecodeError::BodyTooLarge),
+        },
         (_, None, None) => Framing::CloseDelimited,
     };
     let keep_alive = !close && (minor_version == 1 || keep_alive) && framing != Framing::CloseDelimited;
