@@ -10,10 +10,10 @@ cd "$(dirname "$0")"
 
 # Budgets: the figures measured when they were set, plus 10% (README, "Numbers");
 # Client's is the goal itself.
-BUDGET_TEXT=17780          # bytes of .text (measured 16,168)
-BUDGET_STACK_GET=1265      # bytes of stack, a GET with the token cached (measured 1,152)
-BUDGET_STACK_SESSION=1700  # bytes of stack, token PUT + listing GET (measured 1,544)
-BUDGET_CLIENT=256          # size_of::<Client>() (measured 248; the goal is the budget)
+BUDGET_TEXT=16950          # bytes of .text (measured 15,408)
+BUDGET_STACK_GET=1126      # bytes of stack, a GET with the token cached (measured 1,024)
+BUDGET_STACK_SESSION=1558  # bytes of stack, token PUT + listing GET (measured 1,416)
+BUDGET_CLIENT=256          # size_of::<Client>() (measured 240; the goal is the budget)
 
 cargo build --release --quiet
 elf=target/thumbv7em-none-eabihf/release/imds-firmware
