@@ -54,18 +54,23 @@ async fn bounded<T>(
     io: impl core::future::Future<Output = Result<T, TransportError>>,
 ) -> Result<T, TransportError> {
     let deadline = tokio::time::Instant::now() + within;
-    let timer = match timer {
-        Some(timer) => {
-            timer.as_mut().reset(deadline);
-            timer
-        }
-        None => timer.insert(std::boxed::Box::pin(tokio::time::sleep_until(deadline))),
-    };
     let mut io = core::pin::pin!(io);
+    let mut armed = false;
     core::future::poll_fn(|context| {
         if let core::task::Poll::Ready(result) = io.as_mut().poll(context) {
             return core::task::Poll::Ready(result);
         }
+        // Not ready at once: only now is the timer set (a write into an
+        // empty socket buffer never needs it).
+        let timer = match timer {
+            Some(timer) if armed => timer,
+            Some(timer) => {
+                timer.as_mut().reset(deadline);
+                timer
+            }
+            None => timer.insert(std::boxed::Box::pin(tokio::time::sleep_until(deadline))),
+        };
+        armed = true;
         timer.as_mut().poll(context).map(|()| Err(TransportError::TimedOut))
     })
     .await
