@@ -294,7 +294,8 @@ enum State {
     Failed(DecodeError),
 }
 
-/// Incremental response decoder: no allocation, no lifetime, 64 bytes or so.
+/// Incremental response decoder: no allocation, no lifetime, 48 bytes on a
+/// 64-bit target.
 ///
 /// Contract: pass the bytes not consumed so far, in order, each call starting
 /// where the last consumed count ended; `eof` says no bytes will follow the input.
