@@ -39,7 +39,13 @@ impl TokioTransport {
 async fn connect_any(addrs: impl IntoIterator<Item = SocketAddr>) -> Result<TcpStream, TransportError> {
     let mut last = TransportError::Unreachable;
     for addr in addrs {
-        match TcpStream::connect(addr).await {
+        // A socket of the address's family, connected directly: no trip
+        // through `ToSocketAddrs` for an address already known.
+        let socket = match addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        };
+        match async { socket?.connect(addr).await }.await {
             Ok(stream) => return Ok(stream),
             Err(e) => last = io_error(&e),
         }
@@ -53,22 +59,22 @@ async fn bounded<T>(
     within: Duration,
     io: impl core::future::Future<Output = Result<T, TransportError>>,
 ) -> Result<T, TransportError> {
-    let deadline = tokio::time::Instant::now() + within;
     let mut io = core::pin::pin!(io);
     let mut armed = false;
     core::future::poll_fn(|context| {
         if let core::task::Poll::Ready(result) = io.as_mut().poll(context) {
             return core::task::Poll::Ready(result);
         }
-        // Not ready at once: only now is the timer set (a write into an
-        // empty socket buffer never needs it).
+        // Not ready at once: only now is the clock read and the timer set (a
+        // write into an empty socket buffer never needs either). This first
+        // poll runs when the step starts, so the deadline is the step's.
         let timer = match timer {
             Some(timer) if armed => timer,
             Some(timer) => {
-                timer.as_mut().reset(deadline);
+                timer.as_mut().reset(tokio::time::Instant::now() + within);
                 timer
             }
-            None => timer.insert(std::boxed::Box::pin(tokio::time::sleep_until(deadline))),
+            None => timer.insert(std::boxed::Box::pin(tokio::time::sleep(within))),
         };
         armed = true;
         timer.as_mut().poll(context).map(|()| Err(TransportError::TimedOut))
