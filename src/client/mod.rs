@@ -598,7 +598,7 @@ impl<'a> Operation<'_, 'a, '_> {
             Stage::Get { .. } => self.mode,
             Stage::Token { .. } => BodyMode::Contiguous,
         };
-        self.reader = Reader::new(self.client.settings.limits, mode);
+        self.reader.restart(self.client.settings.limits, mode);
         Ok(())
     }
 
@@ -674,7 +674,7 @@ impl<'a> Operation<'_, 'a, '_> {
                 self.reader.limit_body(MAX_TOKEN_LEN as u32);
                 Body::Keep
             }
-            (Stage::Get { .. }, 200..=299) => Body::from(self.mode),
+            (Stage::Get { .. }, 200..=299) => Body::of(self.mode),
             (Stage::Get { .. }, 404) if self.mode == BodyMode::Contiguous => Body::Keep,
             _ => Body::Discard,
         };
