@@ -102,15 +102,16 @@ pub fn validate(path: &str) -> Result<(), PathError> {
     }
 }
 
-/// [`is_pchar`] as two 64-bit masks of the ASCII bytes: a shift and a test
-/// per byte of a path.
-const PCHARS: [u64; 2] = [pchar_mask(0), pchar_mask(64)];
+/// [`is_pchar`] as four 32-bit masks of the ASCII bytes: a shift and a test
+/// per byte of a path, in the word size of every target (no 64-bit shifts
+/// on a 32-bit one).
+const PCHARS: [u32; 4] = [pchar_mask(0), pchar_mask(32), pchar_mask(64), pchar_mask(96)];
 
 /// Bit `i` set when byte `from + i` is a `pchar`.
-const fn pchar_mask(from: u8) -> u64 {
+const fn pchar_mask(from: u8) -> u32 {
     let mut bits = 0;
     let mut i = 0;
-    while i < 64 {
+    while i < 32 {
         if is_pchar(from + i) {
             bits |= 1 << i;
         }
@@ -119,11 +120,9 @@ const fn pchar_mask(from: u8) -> u64 {
     bits
 }
 
-/// [`is_pchar`], from the masks.
+/// [`is_pchar`], from the masks (none for bytes past ASCII).
 fn is_pchar_fast(byte: u8) -> bool {
-    let [low, high] = PCHARS;
-    let mask = if byte < 64 { low } else { high };
-    byte < 128 && (mask >> (byte & 63)) & 1 == 1
+    PCHARS.get(usize::from(byte >> 5)).is_some_and(|mask| (mask >> (byte & 31)) & 1 == 1)
 }
 
 /// RFC 3986 `pchar` without `pct-encoded`.
@@ -218,6 +217,13 @@ pub fn join_into<const N: usize>(base: &str, segment: &str) -> Result<heapless::
 mod tests {
     use super::*;
     extern crate std;
+
+    #[test]
+    fn the_masks_are_the_pchar_rule() {
+        for byte in 0..=u8::MAX {
+            assert_eq!(is_pchar_fast(byte), is_pchar(byte), "byte 0x{byte:02x}");
+        }
+    }
 
     #[test]
     fn accepts_real_metadata_paths() {
