@@ -245,6 +245,9 @@ impl Reader {
             return Ok(Advance::Complete);
         }
         self.check_buffer(buf)?;
+        if self.raw == self.filled && !self.eof && self.decoder.awaits_head() {
+            return Ok(Advance::NeedMore); // nothing to look at yet (right after sending)
+        }
         loop {
             let input = buf.get(self.raw..self.filled).unwrap_or_default();
             let (consumed, decoded) = self.decoder.decode(input, self.eof)?;

@@ -331,6 +331,12 @@ impl Decoder {
         self.limits.max_body_len = self.limits.max_body_len.min(max_body_len);
     }
 
+    /// True while the head of a response is awaited (with no bytes, this
+    /// decoder can only say [`Decoded::NeedMore`]).
+    pub(crate) fn awaits_head(&self) -> bool {
+        matches!(self.state, State::Head { .. })
+    }
+
     /// True once [`Decoded::End`] was returned.
     pub fn is_done(&self) -> bool {
         self.state == State::Done
