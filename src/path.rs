@@ -75,29 +75,31 @@ pub fn validate(path: &str) -> Result<(), PathError> {
     }
     // One pass: each byte, and each segment as its '/' (or the end) closes it:
     // a segment of one or two bytes that are all dots is a dot segment.
-    let rest = bytes.get(1..).unwrap_or_default();
-    let (mut start, mut dots) = (0, 0);
-    for (i, &byte) in rest.iter().enumerate() {
+    // `start` is the offset of the segment's first byte, `dots` how many dots
+    // it has so far; `at` is the offset of the byte after `byte`.
+    let (mut at, mut start, mut dots) = (1, 1, 0);
+    while let Some(&byte) = bytes.get(at) {
+        at += 1;
         if byte.wrapping_sub(b'a') < 26 || byte == b'-' {
             continue; // most bytes of most paths
         }
         match byte {
             b'/' => {
-                match i - start {
-                    0 => return Err(PathError::EmptySegment { offset: start + 1 }),
-                    len if len == dots && len <= 2 => return Err(PathError::DotSegment { offset: start + 1 }),
+                match at - 1 - start {
+                    0 => return Err(PathError::EmptySegment { offset: start }),
+                    len if len == dots && len <= 2 => return Err(PathError::DotSegment { offset: start }),
                     _ => {}
                 }
-                (start, dots) = (i + 1, 0);
+                (start, dots) = (at, 0);
             }
             b'.' => dots += 1,
-            _ if !is_pchar_fast(byte) => return Err(PathError::InvalidByte { offset: i + 1, byte }),
+            _ if !is_pchar_fast(byte) => return Err(PathError::InvalidByte { offset: at - 1, byte }),
             _ => {}
         }
     }
     // The last segment may be empty (a directory), not a dot segment.
-    match rest.len() - start {
-        len if len > 0 && len == dots && len <= 2 => Err(PathError::DotSegment { offset: start + 1 }),
+    match bytes.len() - start {
+        len if len > 0 && len == dots && len <= 2 => Err(PathError::DotSegment { offset: start }),
         _ => Ok(()),
     }
 }
