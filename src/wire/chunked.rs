@@ -51,17 +51,21 @@ pub(crate) enum Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Chunked {
     state: State,
-    size: u64,
+    /// The size line's value so far, in 32 bits (a body never has more).
+    size: u32,
+    /// The size line's value passed 32 bits: the chunk is too large.
+    oversized: bool,
     /// Extension bytes of this size line, or trailer bytes, bounded by `max_line_bytes`.
     line_bytes: usize,
 }
 
-/// Longest chunk size in hex digits: 16 digits fill a `u64`.
+/// Longest chunk size in hex digits (leading zeros included): 16, as many as
+/// a 64-bit size has; what passes 32 bits is too large for any body.
 const MAX_SIZE_DIGITS: u8 = 16;
 
 impl Chunked {
     pub(crate) const fn new() -> Chunked {
-        Chunked { state: State::Size { digits: 0 }, size: 0, line_bytes: 0 }
+        Chunked { state: State::Size { digits: 0 }, size: 0, oversized: false, line_bytes: 0 }
     }
 
     /// Consumes framing from `input` up to the next data, the end, or the end of
@@ -105,7 +109,8 @@ impl Chunked {
                 if digits == MAX_SIZE_DIGITS {
                     return Err(DecodeError::ChunkSizeOverflow);
                 }
-                self.size = (self.size << 4) | u64::from(hex_value(byte).unwrap_or_default());
+                self.oversized |= self.size > u32::MAX >> 4;
+                self.size = (self.size << 4) | u32::from(hex_value(byte).unwrap_or_default());
                 Size { digits: digits + 1 }
             }
             (Size { digits: 0 }, _) => return Err(DecodeError::MalformedChunk),
@@ -135,9 +140,9 @@ impl Chunked {
     fn size_line_done(&mut self, body_room: u32) -> Result<State, DecodeError> {
         self.line_bytes = 0;
         let size = core::mem::take(&mut self.size);
-        match u32::try_from(size) {
-            Ok(0) => Ok(State::TrailerStart),
-            Ok(size) if size <= body_room => Ok(State::Data { remaining: size }),
+        match (core::mem::take(&mut self.oversized), size) {
+            (false, 0) => Ok(State::TrailerStart),
+            (false, size) if size <= body_room => Ok(State::Data { remaining: size }),
             _ => Err(DecodeError::BodyTooLarge),
         }
     }
@@ -223,6 +228,15 @@ mod tests {
             assert_eq!(dechunk(input, u32::MAX), Err(error), "{:?}", std::string::String::from_utf8_lossy(input));
         }
         assert_eq!(dechunk(b"FFFFFFFFFFFFFFFF\r\n", u32::MAX - 1), Err(BodyTooLarge));
+        // Sizes past 32 bits are too large whatever the room, even when their
+        // low 32 bits would fit (the value is not wrapped).
+        for size in [&b"100000000"[..], b"1000000000000000", b"FFFFFFFF0", b"0000000100000001"] {
+            assert_eq!(dechunk(&[size, b"\r\n"].concat(), u32::MAX), Err(BodyTooLarge), "{size:?}");
+        }
+        // The largest 32-bit size is a size (the room decides).
+        assert_eq!(dechunk(b"00000000FFFFFFFF\r\n", u32::MAX - 1), Err(BodyTooLarge));
+        let (head, done) = Chunked::new().advance(b"FFFFFFFF\r\n", u32::MAX, 64).unwrap();
+        assert_eq!((head, done), (10, Step::NeedMore));
         assert_eq!(dechunk(b"11\r\n", 16), Err(BodyTooLarge));
         assert_eq!(dechunk(&[b"1;".as_slice(), &[b'e'; 65]].concat(), 16), Err(HeadTooLarge));
         let many = b"1;eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\r\nx\r\n".repeat(10);
