@@ -26,15 +26,24 @@ Accept-Ranges: none\r\nContent-Length: 19\r\nServer: EC2ws\r\nConnection: close\
 const PAINTED: usize = 8 * 1024;
 const PAINT: u8 = 0xa5;
 
-/// The session, and the caller's buffers: statics, so the stack measures
-/// imds, not the buffers the caller sizes (README, "Sizing a firmware").
+/// The session, and the caller's buffers (and this program's own, for joined
+/// paths and its output line): statics, so the stack measures imds, not the
+/// buffers the caller sizes (README, "Sizing a firmware").
 struct Memory {
     client: Client<'static>,
     tx: [u8; MAX_REQUEST_LEN],
     rx: [u8; 512],
+    joined: [u8; path::MAX_PATH_LEN],
+    line: [u8; 200],
 }
 
-static mut MEMORY: Memory = Memory { client: Client::new(Config::DEFAULT, 7), tx: [0; MAX_REQUEST_LEN], rx: [0; 512] };
+static mut MEMORY: Memory = Memory {
+    client: Client::new(Config::DEFAULT, 7),
+    tx: [0; MAX_REQUEST_LEN],
+    rx: [0; 512],
+    joined: [0; path::MAX_PATH_LEN],
+    line: [0; 200],
+};
 
 fn answer(request: &[u8]) -> Option<&'static [u8]> {
     Some(if request.starts_with(b"PUT") {
@@ -57,9 +66,8 @@ fn listing_session(memory: &mut Memory) -> usize {
         return 0;
     };
     let mut total = 0;
-    let mut joined = [0u8; path::MAX_PATH_LEN];
     for entry in Listing::parse("/latest/meta-data/", answer.body).into_iter().flatten() {
-        total += entry.join(&mut joined).map_or(0, str::len);
+        total += entry.join(&mut memory.joined).map_or(0, str::len);
     }
     total
 }
@@ -149,7 +157,7 @@ fn main() -> ! {
     black_box(documents());
     if let Some(out) = out.as_mut() {
         // Printed without core::fmt, which would weigh more than what it measures.
-        let mut line = Line { bytes: [0; 200], len: 0 };
+        let mut line = Line { bytes: &mut memory.line, len: 0 };
         line.text("imds firmware: listing joined ").number(joined).text(" bytes of paths; cached GET body ");
         line.number(cached).text(" bytes; stack: session ").number(first).text(" bytes, cached GET ");
         line.number(stack).text(" bytes; Client ").number(core::mem::size_of::<Client>());
@@ -164,13 +172,13 @@ fn main() -> ! {
 }
 
 /// A line of output, built without core::fmt.
-struct Line {
-    bytes: [u8; 200],
+struct Line<'a> {
+    bytes: &'a mut [u8],
     len: usize,
 }
 
-impl Line {
-    fn text(&mut self, text: &str) -> &mut Line {
+impl Line<'_> {
+    fn text(&mut self, text: &str) -> &mut Self {
         for &b in text.as_bytes() {
             self.byte(b);
         }
@@ -184,7 +192,7 @@ impl Line {
         }
     }
 
-    fn number(&mut self, n: usize) -> &mut Line {
+    fn number(&mut self, n: usize) -> &mut Self {
         if n >= 10 {
             self.number(n / 10);
         }

@@ -133,14 +133,19 @@ impl From<DecodeError> for ReadError {
 /// Buffer layout: `[0, head_kept)` the compacted head; `[head_kept, kept)` the
 /// body so far (contiguous mode); `[kept, raw)` consumed framing, free to reuse;
 /// `[raw, filled)` received bytes not decoded yet. Pass the same buffer to every call.
+///
+/// Laid out in order (`repr(C)`), `body` between the counters: no run of zero
+/// bytes to start it is long enough for a small target's compiler to call
+/// `memset` (0.2 KiB of flash on a Cortex-M).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct Reader {
     decoder: Decoder,
-    body: Body,
     head: Option<ResponseHead>,
     head_kept: usize,
     kept: usize,
     raw: usize,
+    body: Body,
     filled: usize,
     offered: usize,
     eof: bool,
