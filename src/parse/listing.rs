@@ -240,25 +240,27 @@ impl DirShape {
         if dir.is_empty() {
             return DirShape::Root;
         }
-        let mut segments = dir.split(|&b| b == b'/').skip(1);
-        match (segments.next(), segments.next(), segments.next()) {
-            (None, _, _) => DirShape::Version,
-            (Some(b"dynamic"), None, _) => DirShape::Dynamic,
-            (Some(b"meta-data"), Some(b"public-keys"), None) => DirShape::PublicKeys,
-            _ => DirShape::Other,
+        // What follows the version segment, compared whole (`==`: one shared
+        // comparison, not a pattern compiled into each place).
+        match dir.iter().position(|&b| b == b'/').and_then(|at| dir.get(at + 1..)) {
+            None => DirShape::Version,
+            Some(rest) if rest == b"dynamic" => DirShape::Dynamic,
+            Some(rest) if rest == b"meta-data/public-keys" => DirShape::PublicKeys,
+            Some(_) => DirShape::Other,
         }
     }
 
     fn classify(self, entry: &[u8]) -> EntryKind {
-        if entry.ends_with(b"/") {
-            return EntryKind::Dir;
-        }
-        match (self, entry) {
-            (DirShape::Root, _)
-            | (DirShape::Version, b"meta-data" | b"dynamic")
-            | (DirShape::Dynamic, b"instance-identity" | b"fws") => EntryKind::Dir,
-            (DirShape::PublicKeys, _) => public_key(entry),
-            _ => EntryKind::Leaf,
+        let listed_bare = match self {
+            DirShape::Root => true,
+            DirShape::Version => entry == b"meta-data" || entry == b"dynamic",
+            DirShape::Dynamic => entry == b"instance-identity" || entry == b"fws",
+            DirShape::PublicKeys => return if entry.ends_with(b"/") { EntryKind::Dir } else { public_key(entry) },
+            DirShape::Other => false,
+        };
+        match listed_bare || entry.ends_with(b"/") {
+            true => EntryKind::Dir,
+            false => EntryKind::Leaf,
         }
     }
 }
@@ -336,6 +338,49 @@ mod tests {
         let mut buf = [0u8; 64];
         let meta = Listing::parse("/latest/", b"meta-data").unwrap().next().unwrap();
         assert_eq!(meta.join(&mut buf), Ok("/latest/meta-data/"));
+    }
+
+    #[test]
+    fn directory_shapes_are_read_from_the_segments_after_the_version() {
+        // The rule spelled segment by segment, against the whole-rest comparison.
+        let reference = |dir: &str| {
+            let dir = dir.strip_prefix('/').unwrap_or(dir);
+            let dir = dir.strip_suffix('/').unwrap_or(dir);
+            if dir.is_empty() {
+                return DirShape::Root;
+            }
+            let mut segments = dir.split('/').skip(1);
+            match (segments.next(), segments.next(), segments.next()) {
+                (None, _, _) => DirShape::Version,
+                (Some("dynamic"), None, _) => DirShape::Dynamic,
+                (Some("meta-data"), Some("public-keys"), None) => DirShape::PublicKeys,
+                _ => DirShape::Other,
+            }
+        };
+        for dir in [
+            "/",
+            "//",
+            "",
+            "/latest/",
+            "latest",
+            "/latest",
+            "/2021-07-15/",
+            "/latest/dynamic/",
+            "/latest/dynamic",
+            "latest/dynamic",
+            "/latest//dynamic/",
+            "/latest/dynamic/fws/",
+            "/latest/meta-data/public-keys/",
+            "/latest/meta-data/public-keys",
+            "/latest/meta-data/public-keys/0/",
+            "/latest/meta-data//public-keys/",
+            "/latest/meta-data/",
+            "/latest/dynamicx/",
+            "///",
+            "/a/b/c/d/",
+        ] {
+            assert_eq!(DirShape::of(dir), reference(dir), "{dir:?}");
+        }
     }
 
     #[test]
