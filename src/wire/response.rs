@@ -678,14 +678,15 @@ fn trim(bytes: &[u8]) -> &[u8] {
     bytes.get(start..end).unwrap_or_default()
 }
 
-/// Plain decimal digits (1 to 19 of them) as a `u64`, or `None`.
+/// Plain decimal digits (1 to 19 of them) as a `u64`, or `None`. Nineteen
+/// digits never overflow 64 bits, so the sums need no checks.
 fn parse_decimal(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    digits.iter().try_fold(0u64, |n, &b| match b {
-        b'0'..=b'9' => n.checked_mul(10)?.checked_add(u64::from(b - b'0')),
-        _ => None,
+    digits.iter().try_fold(0u64, |n, &b| {
+        let digit = b.wrapping_sub(b'0');
+        (digit < 10).then(|| n.wrapping_mul(10).wrapping_add(u64::from(digit)))
     })
 }
 
@@ -714,6 +715,16 @@ mod tests {
             }
         }
         assert_eq!(find_newline(b"\x8a\x0a"), Some(1), "a high byte before it");
+    }
+
+    #[test]
+    fn decimals_of_up_to_nineteen_digits() {
+        assert_eq!(parse_decimal(b"9999999999999999999"), Some(9_999_999_999_999_999_999));
+        assert_eq!(parse_decimal(b"0000000000000000019"), Some(19));
+        assert_eq!(parse_decimal(b"0"), Some(0));
+        for bad in [&b""[..], b"99999999999999999999", b"1a", b"-1", b"+1", b" 1", b"1/", b"1:"] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
