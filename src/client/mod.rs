@@ -502,6 +502,7 @@ impl<'a> Operation<'_, 'a, '_> {
     }
 
     /// What to do next. Call after every event and whenever a deadline passes.
+    #[inline]
     pub fn poll<'b>(&mut self, now: Instant, rx: &'b mut [u8]) -> Result<Action<'b>, Error> {
         loop {
             let finished = matches!(self.step, Step::Finished(_));
