@@ -138,7 +138,7 @@ macro_rules! driving_loops {
                         let n = op.encode(tx)?;
                         let request = tx.get_mut(..n).unwrap_or_default();
                         let written = transport.write_all(request, until(now, deadline)) $($aw)*;
-                        zeroize::Zeroize::zeroize(request);
+                        $crate::buffer::wipe(request);
                         now = clock.now();
                         match written {
                             Ok(()) => op.sent(now)?,

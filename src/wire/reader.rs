@@ -316,7 +316,7 @@ impl Reader {
     /// and copies left behind by de-chunking): for a token's response.
     pub(crate) fn wipe_body(&self, buf: &mut [u8]) {
         if let Some(received) = buf.get_mut(self.head_kept..self.filled) {
-            zeroize::Zeroize::zeroize(received);
+            crate::buffer::wipe(received);
         }
     }
 
