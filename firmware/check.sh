@@ -10,9 +10,9 @@ cd "$(dirname "$0")"
 
 # Budgets: the figures measured when they were set, plus 10% (README, "Numbers");
 # Client's is the goal itself.
-BUDGET_TEXT=16950          # bytes of .text (measured 15,408)
-BUDGET_STACK_GET=1126      # bytes of stack, a GET with the token cached (measured 1,024)
-BUDGET_STACK_SESSION=1558  # bytes of stack, token PUT + listing GET (measured 1,416)
+BUDGET_TEXT=14722          # bytes of .text (measured 13,384)
+BUDGET_STACK_GET=1108      # bytes of stack, a GET with the token cached (measured 1,008)
+BUDGET_STACK_SESSION=1249  # bytes of stack, token PUT + listing GET (measured 1,136)
 BUDGET_CLIENT=256          # size_of::<Client>() (measured 240; the goal is the budget)
 
 cargo build --release --quiet
@@ -32,6 +32,7 @@ done
 cargo build --release --quiet --target-dir target/documents \
     --features identity,credentials,iam-info,spot-action,rebalance,maintenance
 all_documents=target/documents/thumbv7em-none-eabihf/release/imds-firmware
+echo "  + all six: $(($(python3 elf_size.py "$all_documents" .text) - text)) bytes of .text"
 
 # Panic paths: llvm-objdump (rustup's llvm-tools) disassembles, GNU addr2line
 # (binutils, beside gcc) symbolizes the inlined frames.
