@@ -66,8 +66,10 @@ fn listing_session(memory: &mut Memory) -> usize {
         return 0;
     };
     let mut total = 0;
-    for entry in Listing::parse("/latest/meta-data/", answer.body).into_iter().flatten() {
-        total += entry.join(&mut memory.joined).map_or(0, str::len);
+    if let Ok(listing) = Listing::parse("/latest/meta-data/", answer.body) {
+        for entry in listing {
+            total += entry.join(&mut memory.joined).map_or(0, str::len);
+        }
     }
     total
 }
