@@ -633,26 +633,28 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
 /// bytes or more).
 fn is_name(name: &[u8], lower: &[u8]) -> bool {
     const CASE: u64 = u64::from_ne_bytes([0x20; 8]);
-    let word = |chunk: &[u8]| <[u8; 8]>::try_from(chunk).map_or(0, u64::from_ne_bytes);
-    let same = |at: usize| match (name.get(at..at + 8), lower.get(at..at + 8)) {
-        (Some(n), Some(l)) => word(n) | CASE == word(l),
-        _ => false,
+    let word = |bytes: &[u8], at: usize| {
+        bytes.get(at..at + 8).and_then(|chunk| <[u8; 8]>::try_from(chunk).ok()).map_or(0, u64::from_ne_bytes)
     };
     let len = name.len();
     if len != lower.len() {
         return false;
     }
-    if len < 8 {
+    let Some(last) = len.checked_sub(8) else {
         return name.iter().zip(lower).all(|(&b, &l)| b | 0x20 == l);
-    }
+    };
+    // Words at 0, 8, 16, ..., and the last one at `len - 8` (overlapping).
     let mut at = 0;
-    while at + 8 < len {
-        if !same(at) {
+    loop {
+        let at_word = at.min(last);
+        if word(name, at_word) | CASE != word(lower, at_word) {
             return false;
+        }
+        if at_word == last {
+            return true;
         }
         at += 8;
     }
-    same(len - 8)
 }
 
 /// The next item of a comma-separated field value, trimmed (empty items
