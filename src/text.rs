@@ -46,29 +46,14 @@ pub(crate) fn decimal(n: u32, out: &mut impl FnMut(&[u8])) {
     out(digits.get(at..).unwrap_or_default());
 }
 
-/// Hands `a.b.c.d` to `out`, in one piece.
+/// Hands `a.b.c.d` to `out`, in pieces.
 pub(crate) fn ipv4(ip: Ipv4Addr, out: &mut impl FnMut(&[u8])) {
-    let mut text = [0u8; 15];
-    let mut len = 0;
-    let mut push = |byte: u8| {
-        if let Some(slot) = text.get_mut(len) {
-            *slot = byte;
-        }
-        len += 1;
-    };
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            push(b'.');
+            out(b".");
         }
-        if octet >= 100 {
-            push(b'0' + octet / 100);
-        }
-        if octet >= 10 {
-            push(b'0' + octet / 10 % 10);
-        }
-        push(b'0' + octet % 10);
+        decimal(u32::from(octet), out);
     }
-    out(text.get(..len).unwrap_or_default());
 }
 
 /// Hands `ip` to `out` as RFC 5952 says: lower-case hex groups without leading
