@@ -190,9 +190,9 @@ pub fn join<'b>(base: &str, segment: &str, buf: &'b mut [u8]) -> Result<&'b str,
 
 /// [`join`], then a `/` appended when `dir` is set (and `segment` has none).
 pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mut [u8]) -> Result<&'b str, JoinError> {
-    let base = base.strip_suffix('/').unwrap_or(base);
-    let segment = segment.strip_prefix('/').unwrap_or(segment);
-    let slash: &str = if dir && !segment.ends_with('/') { "/" } else { "" };
+    let base = base.strip_suffix("/").unwrap_or(base);
+    let segment = segment.strip_prefix("/").unwrap_or(segment);
+    let slash: &str = if dir && !segment.ends_with("/") { "/" } else { "" };
     let required = base.len() + 1 + segment.len() + slash.len();
     let out = buf.get_mut(..required).ok_or(JoinError::BufferTooSmall(BufferTooSmall { required }))?;
     let mut at = 0;

@@ -69,7 +69,7 @@ impl<'a> Entry<'a> {
     pub fn name(&self) -> &'a str {
         match self.kind {
             EntryKind::Leaf => self.raw,
-            EntryKind::Dir => self.raw.strip_suffix('/').unwrap_or(self.raw),
+            EntryKind::Dir => self.raw.strip_suffix("/").unwrap_or(self.raw),
             EntryKind::PublicKey { .. } => self.key_parts().1,
         }
     }
@@ -344,8 +344,8 @@ mod tests {
     fn directory_shapes_are_read_from_the_segments_after_the_version() {
         // The rule spelled segment by segment, against the whole-rest comparison.
         let reference = |dir: &str| {
-            let dir = dir.strip_prefix('/').unwrap_or(dir);
-            let dir = dir.strip_suffix('/').unwrap_or(dir);
+            let dir = dir.strip_prefix("/").unwrap_or(dir);
+            let dir = dir.strip_suffix("/").unwrap_or(dir);
             if dir.is_empty() {
                 return DirShape::Root;
             }
