@@ -546,7 +546,7 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
             let mut items = value;
             while let Some(coding) = next_item(&mut items) {
                 codings += 1;
-                all_chunked &= coding.eq_ignore_ascii_case(b"chunked");
+                all_chunked &= is_name(coding, b"chunked");
             }
             chunked = Some(all_chunked && codings == 1);
         } else if name.len() == 10 {
@@ -556,8 +556,8 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
             }
             let mut items = value;
             while let Some(option) = next_item(&mut items) {
-                close |= option.eq_ignore_ascii_case(b"close");
-                keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+                close |= is_name(option, b"close");
+                keep_alive |= is_name(option, b"keep-alive");
             }
         } else if name.len() == 36 {
             let ttl =
@@ -625,9 +625,10 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
     Some(offset + at)
 }
 
-/// A field name equals `lower` (lower-case letters, digits and `-`), ignoring
-/// case: `b | 0x20` lower-cases a letter and leaves a digit or `-` as it is;
-/// the other bytes it would map onto those are control bytes httparse refused.
+/// A field name, or a token in a field value, equals `lower` (lower-case
+/// letters, digits and `-`), ignoring case: `b | 0x20` lower-cases a letter
+/// and leaves a digit or `-` as it is; the other bytes it would map onto
+/// those are control bytes httparse refuses in names and values.
 /// Eight bytes at a time; a name of eight bytes or more ends with one more
 /// word that overlaps the last one (every name this decoder reads has ten
 /// bytes or more).
@@ -726,6 +727,21 @@ mod tests {
         assert_eq!(parse_decimal(b"0"), Some(0));
         for bad in [&b""[..], b"99999999999999999999", b"1a", b"-1", b"+1", b" 1", b"1/", b"1:"] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn value_tokens_match_as_ascii_case_insensitive_comparison_does() {
+        // Every byte httparse accepts in a field value, at every place.
+        let value_bytes = (0..=u8::MAX).filter(|&b| b == b'\t' || b >= b' ' && b != 0x7f);
+        for wanted in ["chunked", "close", "keep-alive"] {
+            for at in 0..wanted.len() {
+                for byte in value_bytes.clone() {
+                    let mut value = wanted.as_bytes().to_vec();
+                    value[at] = byte;
+                    assert_eq!(is_name(&value, wanted.as_bytes()), value.eq_ignore_ascii_case(wanted.as_bytes()));
+                }
+            }
         }
     }
 
