@@ -16,9 +16,7 @@
 
 use core::fmt;
 
-use nom::bytes::complete::{tag, take_till, take_while1};
-use nom::combinator::{opt, rest};
-use nom::sequence::{separated_pair, terminated};
+use nom::bytes::complete::{take_till, take_while1};
 use nom::{IResult, Parser};
 
 use crate::path::{self, JoinError};
@@ -267,20 +265,22 @@ impl DirShape {
 
 /// One line, without its `\n` and a `\r` before it.
 fn line(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    let (after, text) = terminated(take_till(|b| b == b'\n'), opt(tag(&b"\n"[..]))).parse(input)?;
-    Ok((after, text.strip_suffix(b"\r").unwrap_or(text)))
+    let (after, text) = take_till(|b| b == b'\n').parse(input)?;
+    // `after` is empty or starts with the `\n`.
+    Ok((after.get(1..).unwrap_or(after), text.strip_suffix(b"\r").unwrap_or(text)))
 }
 
 /// `N=name` with a `u32` index and a name: a public key; anything else a leaf.
 fn public_key(entry: &[u8]) -> EntryKind {
-    let mut public_key = separated_pair(take_while1(|b: u8| b.is_ascii_digit()), tag(&b"="[..]), rest::<&[u8], ()>);
-    match public_key.parse(entry) {
-        Ok((_, (digits, name))) if !name.is_empty() => digits
-            .iter()
-            .try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add(u32::from(d - b'0')))
-            .map_or(EntryKind::Leaf, |index| EntryKind::PublicKey { index }),
-        _ => EntryKind::Leaf,
-    }
+    let digits = take_while1::<_, _, ()>(|b: u8| b.is_ascii_digit()).parse(entry);
+    let index = match digits {
+        // The digits, then `=` and a name that is not empty.
+        Ok((after, digits)) if after.len() > 1 && after.starts_with(b"=") => {
+            digits.iter().try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+        }
+        _ => None,
+    };
+    index.map_or(EntryKind::Leaf, |index| EntryKind::PublicKey { index })
 }
 
 #[cfg(test)]
@@ -316,6 +316,20 @@ mod tests {
         assert_eq!(entries("/2021-07-15/meta-data/public-keys/", b"3=k"), [("3=k", PublicKey { index: 3 })]);
         for dir in ["/latest/meta-data/tags/instance/", "/latest/meta-data/", "/latest/meta-data/public-keys/0/"] {
             assert_eq!(entries(dir, b"0=x"), [("0=x", Leaf)], "{dir}");
+        }
+        // Only digits, `=` and a name, the index in 32 bits, are a key.
+        for (entry, kind) in [
+            ("01=k", PublicKey { index: 1 }),
+            ("1=a=b", PublicKey { index: 1 }),
+            ("4294967295=k", PublicKey { index: u32::MAX }),
+            ("4294967296=k", Leaf),
+            ("0=", Leaf),
+            ("=k", Leaf),
+            ("0", Leaf),
+            ("0x=k", Leaf),
+            ("k=0", Leaf),
+        ] {
+            assert_eq!(entries(KEYS, entry.as_bytes()), [(entry, kind)], "{entry}");
         }
         let mut buf = [0u8; 64];
         let tag = Listing::parse("/latest/meta-data/tags/instance/", b"0=x").unwrap().next().unwrap();
