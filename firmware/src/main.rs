@@ -55,20 +55,27 @@ fn answer(request: &[u8]) -> Option<&'static [u8]> {
     })
 }
 
+/// One GET through `driver::run`, the clock at `now_ms`: the body, in `rx`.
+#[inline(never)]
+fn fetch<'r>(client: &mut Client<'static>, tx: &mut [u8], rx: &'r mut [u8], now_ms: u64, path: &str) -> Option<&'r [u8]> {
+    let mut transport = MemoryTransport::new(answer);
+    let mut clock = ManualClock::new(imds::Instant::from_millis(now_ms));
+    let mut operation = client.get(clock.now, path, BodyMode::Contiguous);
+    run(&mut operation, &mut transport, &mut clock, tx, rx, |_| {}).ok().map(|answer| answer.body)
+}
+
 /// The workload: token, chunked listing, parse and join. The sum of
 /// the joined paths' lengths.
 #[inline(never)]
 fn listing_session(memory: &mut Memory) -> usize {
-    let mut transport = MemoryTransport::new(answer);
-    let mut clock = ManualClock::default();
-    let mut operation = memory.client.get(clock.now, black_box("/latest/meta-data/"), BodyMode::Contiguous);
-    let Ok(answer) = run(&mut operation, &mut transport, &mut clock, &mut memory.tx, &mut memory.rx, |_| {}) else {
+    let Memory { client, tx, rx, joined, .. } = memory;
+    let Some(body) = fetch(client, tx, rx, 0, black_box("/latest/meta-data/")) else {
         return 0;
     };
     let mut total = 0;
-    if let Ok(listing) = Listing::parse("/latest/meta-data/", answer.body) {
+    if let Ok(listing) = Listing::parse("/latest/meta-data/", body) {
         for entry in listing {
-            total += entry.join(&mut memory.joined).map_or(0, str::len);
+            total += entry.join(joined).map_or(0, str::len);
         }
     }
     total
@@ -77,11 +84,8 @@ fn listing_session(memory: &mut Memory) -> usize {
 /// A GET with the token cached: the body's length.
 #[inline(never)]
 fn cached_get(memory: &mut Memory) -> usize {
-    let mut transport = MemoryTransport::new(answer);
-    let mut clock = ManualClock::new(imds::Instant::from_millis(1000));
-    let path = black_box("/latest/meta-data/instance-id");
-    let mut operation = memory.client.get(clock.now, path, BodyMode::Contiguous);
-    run(&mut operation, &mut transport, &mut clock, &mut memory.tx, &mut memory.rx, |_| {}).map_or(0, |a| a.body.len())
+    let Memory { client, tx, rx, .. } = memory;
+    fetch(client, tx, rx, 1000, black_box("/latest/meta-data/instance-id")).map_or(0, <[u8]>::len)
 }
 
 /// The typed documents a feature adds (nothing by default): the sum of a few
