@@ -85,9 +85,10 @@ impl<'a> Entry<'a> {
     /// if there is none).
     fn key_parts(&self) -> (&'a str, &'a str) {
         let raw = self.raw;
-        match raw.bytes().position(|b| b == b'=') {
-            Some(at) => (raw.get(..at).unwrap_or(raw), raw.get(at + 1..).unwrap_or(raw)),
-            None => (raw, raw),
+        let at = raw.bytes().position(|b| b == b'=').unwrap_or(raw.len());
+        match raw.split_at_checked(at) {
+            Some((index, equals_name)) if !equals_name.is_empty() => (index, equals_name.get(1..).unwrap_or(raw)),
+            _ => (raw, raw),
         }
     }
 
