@@ -461,8 +461,12 @@ fn ends_head(window: &[u8], from: usize) -> bool {
     let mut from = from;
     while let Some(at) = find_newline(window.get(from..).unwrap_or_default()) {
         let i = from + at;
-        let before = |back: usize| i.checked_sub(back).and_then(|j| window.get(j)).copied();
-        if before(1) == Some(b'\n') || (before(1) == Some(b'\r') && before(2) == Some(b'\n')) {
+        // The two bytes before the '\n' (0 where there is none).
+        let (before2, before1) = match i.checked_sub(2).and_then(|j| window.get(j..i)) {
+            Some(&[before2, before1]) => (before2, before1),
+            _ => (0, i.checked_sub(1).and_then(|j| window.get(j)).copied().unwrap_or(0)),
+        };
+        if before1 == b'\n' || (before1 == b'\r' && before2 == b'\n') {
             return true;
         }
         from = i + 1;
@@ -718,6 +722,26 @@ mod tests {
             }
         }
         assert_eq!(find_newline(b"\x8a\x0a"), Some(1), "a high byte before it");
+    }
+
+    #[test]
+    fn head_ends_are_found_from_any_offset() {
+        // What ends_head means: a '\n' at or after `from` that follows "\n" or "\n\r".
+        let reference = |window: &[u8], from: usize| {
+            (from..window.len()).any(|i| {
+                let at = |back: usize| i.checked_sub(back).and_then(|j| window.get(j)).copied();
+                at(0) == Some(b'\n') && (at(1) == Some(b'\n') || (at(1) == Some(b'\r') && at(2) == Some(b'\n')))
+            })
+        };
+        for end in [&b"\n\n"[..], b"\r\n\r\n", b"\n\r\n", b"\r\n", b"\n", b"\r\r\n", b"\n\r\r\n"] {
+            for at in 0..8 {
+                let mut window = [b'a'; 12].to_vec();
+                window.splice(at..at, end.iter().copied());
+                for from in 0..=window.len() + 1 {
+                    assert_eq!(ends_head(&window, from), reference(&window, from), "{end:?} at {at}, from {from}");
+                }
+            }
+        }
     }
 
     #[test]
