@@ -162,12 +162,19 @@ fn main() -> ! {
     let stack = high_water(sp);
     black_box(documents());
     if let Some(out) = out.as_mut() {
-        // Printed without core::fmt, which would weigh more than what it measures.
+        // Printed without core::fmt, which would weigh more than what it
+        // measures: each `#` of the text is the next number.
+        const TEXT: &str = "imds firmware: listing joined # bytes of paths; cached GET body # bytes; \
+            stack: session # bytes, cached GET # bytes; Client # bytes, Operation # bytes\n";
+        let numbers = [joined, cached, first, stack, core::mem::size_of::<Client>(), imds::REQUEST_STATE_BYTES];
+        let mut numbers = numbers.into_iter();
         let mut line = Line { bytes: &mut memory.line, len: 0 };
-        line.text("imds firmware: listing joined ").number(joined).text(" bytes of paths; cached GET body ");
-        line.number(cached).text(" bytes; stack: session ").number(first).text(" bytes, cached GET ");
-        line.number(stack).text(" bytes; Client ").number(core::mem::size_of::<Client>());
-        line.text(" bytes, Operation ").number(imds::REQUEST_STATE_BYTES).text(" bytes\n");
+        for &byte in TEXT.as_bytes() {
+            match byte {
+                b'#' => line.number(numbers.next().unwrap_or_default()),
+                _ => line.byte(byte),
+            }
+        }
         let _ = out.write_all(line.bytes.get(..line.len).unwrap_or_default());
     }
     let ok = joined == "/latest/meta-data/ami-id/latest/meta-data/iam//latest/meta-data/0=my-key".len() && cached == 19;
@@ -184,13 +191,6 @@ struct Line<'a> {
 }
 
 impl Line<'_> {
-    fn text(&mut self, text: &str) -> &mut Self {
-        for &b in text.as_bytes() {
-            self.byte(b);
-        }
-        self
-    }
-
     fn byte(&mut self, b: u8) {
         if let Some(slot) = self.bytes.get_mut(self.len) {
             *slot = b;
@@ -198,12 +198,11 @@ impl Line<'_> {
         }
     }
 
-    fn number(&mut self, n: usize) -> &mut Self {
+    fn number(&mut self, n: usize) {
         if n >= 10 {
             self.number(n / 10);
         }
         self.byte(b'0' + (n % 10) as u8);
-        self
     }
 }
 
