@@ -57,7 +57,13 @@ fn answer(request: &[u8]) -> Option<&'static [u8]> {
 
 /// One GET through `driver::run`, the clock at `now_ms`: the body, in `rx`.
 #[inline(never)]
-fn fetch<'r>(client: &mut Client<'static>, tx: &mut [u8], rx: &'r mut [u8], now_ms: u64, path: &str) -> Option<&'r [u8]> {
+fn fetch<'r>(
+    client: &mut Client<'static>,
+    tx: &mut [u8],
+    rx: &'r mut [u8],
+    now_ms: u64,
+    path: &str,
+) -> Option<&'r [u8]> {
     let mut transport = MemoryTransport::new(answer);
     let mut clock = ManualClock::new(imds::Instant::from_millis(now_ms));
     let mut operation = client.get(clock.now, path, BodyMode::Contiguous);
