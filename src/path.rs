@@ -190,9 +190,12 @@ pub fn join<'b>(base: &str, segment: &str, buf: &'b mut [u8]) -> Result<&'b str,
 
 /// [`join`], then a `/` appended when `dir` is set (and `segment` has none).
 pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mut [u8]) -> Result<&'b str, JoinError> {
-    let base = base.strip_suffix("/").unwrap_or(base);
-    let segment = segment.strip_prefix("/").unwrap_or(segment);
-    let slash: &str = if dir && !segment.ends_with("/") { "/" } else { "" };
+    let base = without_final_slash(base);
+    let segment = match segment.as_bytes().first() {
+        Some(b'/') => segment.get(1..).unwrap_or(segment),
+        _ => segment,
+    };
+    let slash: &str = if dir && !ends_with_slash(segment) { "/" } else { "" };
     let required = base.len() + 1 + segment.len() + slash.len();
     let out = buf.get_mut(..required).ok_or(JoinError::BufferTooSmall(BufferTooSmall { required }))?;
     let mut at = 0;
@@ -206,6 +209,20 @@ pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mu
     })?;
     validate(joined)?;
     Ok(joined)
+}
+
+/// True when `text` ends with `/`. (A byte test: `ends_with("/")` would link
+/// `memcmp` into a firmware.)
+pub(crate) fn ends_with_slash(text: &str) -> bool {
+    text.as_bytes().last() == Some(&b'/')
+}
+
+/// `text` without one final `/`.
+pub(crate) fn without_final_slash(text: &str) -> &str {
+    match ends_with_slash(text) {
+        true => text.get(..text.len() - 1).unwrap_or(text),
+        false => text,
+    }
 }
 
 /// [`join`] into a `heapless::String` of capacity `N`.

@@ -334,7 +334,7 @@ impl<'p> Walk<'p> {
         if self.body_bytes > self.limits.max_body_bytes {
             return Err(WalkError::Limit(WalkLimit::BodyBytes));
         }
-        if !self.current.ends_with("/") {
+        if !path::ends_with_slash(&self.current) {
             return Ok(Visit::Leaf { path: &self.current, body: answer.body });
         }
         let listing = Listing::parse(&self.current, answer.body).map_err(WalkError::Listing)?;
@@ -380,7 +380,7 @@ impl<'p> Walk<'p> {
 
 /// Slashes in `path` before its last segment: `/a/b/` and `/a/b` are both 2.
 fn depth(path: &str) -> usize {
-    let path = path.strip_suffix("/").unwrap_or(path);
+    let path = crate::path::without_final_slash(path);
     path.bytes().filter(|&b| b == b'/').count()
 }
 

@@ -67,7 +67,7 @@ impl<'a> Entry<'a> {
     pub fn name(&self) -> &'a str {
         match self.kind {
             EntryKind::Leaf => self.raw,
-            EntryKind::Dir => self.raw.strip_suffix("/").unwrap_or(self.raw),
+            EntryKind::Dir => path::without_final_slash(self.raw),
             EntryKind::PublicKey { .. } => self.key_parts().1,
         }
     }
@@ -233,9 +233,14 @@ enum DirShape {
 
 impl DirShape {
     fn of(dir: &str) -> DirShape {
-        let dir = dir.as_bytes();
-        let dir = dir.strip_prefix(b"/").unwrap_or(dir);
-        let dir = dir.strip_suffix(b"/").unwrap_or(dir);
+        let dir = match dir.as_bytes() {
+            [b'/', rest @ ..] => rest,
+            dir => dir,
+        };
+        let dir = match dir {
+            [rest @ .., b'/'] => rest,
+            dir => dir,
+        };
         if dir.is_empty() {
             return DirShape::Root;
         }
@@ -243,8 +248,8 @@ impl DirShape {
         // comparison, not a pattern compiled into each place).
         match dir.iter().position(|&b| b == b'/').and_then(|at| dir.get(at + 1..)) {
             None => DirShape::Version,
-            Some(rest) if rest == b"dynamic" => DirShape::Dynamic,
-            Some(rest) if rest == b"meta-data/public-keys" => DirShape::PublicKeys,
+            Some(rest) if same(rest, b"dynamic") => DirShape::Dynamic,
+            Some(rest) if same(rest, b"meta-data/public-keys") => DirShape::PublicKeys,
             Some(_) => DirShape::Other,
         }
     }
@@ -252,23 +257,36 @@ impl DirShape {
     fn classify(self, entry: &[u8]) -> EntryKind {
         let listed_bare = match self {
             DirShape::Root => true,
-            DirShape::Version => entry == b"meta-data" || entry == b"dynamic",
-            DirShape::Dynamic => entry == b"instance-identity" || entry == b"fws",
-            DirShape::PublicKeys => return if entry.ends_with(b"/") { EntryKind::Dir } else { public_key(entry) },
+            DirShape::Version => same(entry, b"meta-data") || same(entry, b"dynamic"),
+            DirShape::Dynamic => same(entry, b"instance-identity") || same(entry, b"fws"),
+            DirShape::PublicKeys => {
+                return if entry.last() == Some(&b'/') { EntryKind::Dir } else { public_key(entry) };
+            }
             DirShape::Other => false,
         };
-        match listed_bare || entry.ends_with(b"/") {
+        match listed_bare || entry.last() == Some(&b'/') {
             true => EntryKind::Dir,
             false => EntryKind::Leaf,
         }
     }
 }
 
+/// `a == b` in one small loop for every comparison here (`==` on byte slices
+/// would link `memcmp` into a firmware for these few short names).
+#[inline(never)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// One line, without its `\n` and a `\r` before it.
 fn line(input: &[u8]) -> IResult<&[u8], &[u8]> {
     let (after, text) = take_till(|b| b == b'\n').parse(input)?;
     // `after` is empty or starts with the `\n`.
-    Ok((after.get(1..).unwrap_or(after), text.strip_suffix(b"\r").unwrap_or(text)))
+    let text = match text {
+        [text @ .., b'\r'] => text,
+        text => text,
+    };
+    Ok((after.get(1..).unwrap_or(after), text))
 }
 
 /// `N=name` with a `u32` index and a name: a public key; anything else a leaf.
@@ -276,7 +294,7 @@ fn public_key(entry: &[u8]) -> EntryKind {
     let digits = take_while1::<_, _, ()>(|b: u8| b.is_ascii_digit()).parse(entry);
     let index = match digits {
         // The digits, then `=` and a name that is not empty.
-        Ok((after, digits)) if after.len() > 1 && after.starts_with(b"=") => {
+        Ok((after, digits)) if after.len() > 1 && after.first() == Some(&b'=') => {
             digits.iter().try_fold(0u32, |n, &d| n.checked_mul(10)?.checked_add(u32::from(d - b'0')))
         }
         _ => None,

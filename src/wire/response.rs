@@ -409,8 +409,8 @@ impl Decoder {
         let mut skipped = 0;
         loop {
             let rest = input.get(skipped..).unwrap_or_default();
-            let prefix = rest.len().min(b"HTTP/".len());
-            if rest.get(..prefix) != b"HTTP/".get(..prefix) {
+            // The bytes so far, up to five, must start "HTTP/".
+            if !rest.iter().zip(b"HTTP/").all(|(a, b)| a == b) {
                 return Err(DecodeError::NotHttp);
             }
             let window = rest.get(..self.limits.max_head_len).unwrap_or(rest);
