@@ -245,6 +245,7 @@ impl Reader {
     /// polling in a loop without holding a borrow of `buf`. The fit of a
     /// contiguous body is not checked at the head: the caller decides what to do
     /// with the body first ([`Reader::set_body`]).
+    #[inline]
     pub(crate) fn advance(&mut self, buf: &mut [u8]) -> Result<Advance, ReadError> {
         if self.complete {
             return Ok(Advance::Complete);
