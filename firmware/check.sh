@@ -8,12 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Budgets: the figures measured when they were set, plus 10% (README, "Numbers");
-# Client's is the goal itself.
-BUDGET_TEXT=14722          # bytes of .text (measured 13,384)
-BUDGET_STACK_GET=1108      # bytes of stack, a GET with the token cached (measured 1,008)
-BUDGET_STACK_SESSION=1249  # bytes of stack, token PUT + listing GET (measured 1,136)
-BUDGET_CLIENT=256          # size_of::<Client>() (measured 240; the goal is the budget)
+# Budgets: the issue's goal where the figure meets it (CI keeps it met),
+# otherwise the figure measured when it was set plus 10% (README, "Numbers").
+BUDGET_TEXT=12288          # bytes of .text: the 12 KiB goal (measured 11,880)
+BUDGET_STACK_GET=1024      # bytes of stack, a GET with the token cached: the 1 KiB goal (measured 983)
+BUDGET_STACK_SESSION=1205  # bytes of stack, token PUT + listing GET (measured 1,096)
+BUDGET_CLIENT=256          # size_of::<Client>(): the goal (measured 240)
 
 cargo build --release --quiet
 elf=target/thumbv7em-none-eabihf/release/imds-firmware
