@@ -20,6 +20,13 @@ impl Instant {
         Instant(ms)
     }
 
+    /// `elapsed` after the origin, in whole milliseconds (what a clock made
+    /// at the origin reads).
+    #[cfg(feature = "std")]
+    pub(crate) const fn from_elapsed(elapsed: Duration) -> Instant {
+        Instant(millis(elapsed))
+    }
+
     /// Milliseconds since the origin.
     pub const fn as_millis(self) -> u64 {
         self.0
@@ -61,10 +68,16 @@ impl Instant {
     }
 }
 
+/// A duration in whole milliseconds, saturating at `u64::MAX`: seconds and
+/// milliseconds apart, no 128-bit arithmetic.
+const fn millis(duration: Duration) -> u64 {
+    duration.as_secs().saturating_mul(1000).saturating_add(duration.subsec_millis() as u64)
+}
+
 /// A duration in whole milliseconds, saturating at `u32::MAX` (49 days): how
-/// the client keeps its timeouts. No 128-bit arithmetic.
+/// the client keeps its timeouts.
 pub(crate) const fn ms(duration: Duration) -> u32 {
-    let ms = duration.as_secs().saturating_mul(1000).saturating_add(duration.subsec_millis() as u64);
+    let ms = millis(duration);
     if ms > u32::MAX as u64 { u32::MAX } else { ms as u32 }
 }
 

@@ -174,9 +174,7 @@ impl Default for SystemClock {
 
 impl Clock for SystemClock {
     fn now(&mut self) -> Instant {
-        // Seconds and milliseconds apart: no 128-bit division.
-        let elapsed = self.origin.elapsed();
-        Instant::from_millis(elapsed.as_secs().saturating_mul(1000).saturating_add(u64::from(elapsed.subsec_millis())))
+        Instant::from_elapsed(self.origin.elapsed())
     }
 
     fn sleep_until(&mut self, until: Instant) {

@@ -140,8 +140,7 @@ impl Default for TokioClock {
 
 impl AsyncClock for TokioClock {
     fn now(&mut self) -> Instant {
-        let elapsed = self.origin.elapsed();
-        Instant::from_millis(elapsed.as_secs().saturating_mul(1000).saturating_add(u64::from(elapsed.subsec_millis())))
+        Instant::from_elapsed(self.origin.elapsed())
     }
 
     async fn sleep_until(&mut self, until: Instant) {
