@@ -191,10 +191,7 @@ pub fn join<'b>(base: &str, segment: &str, buf: &'b mut [u8]) -> Result<&'b str,
 /// [`join`], then a `/` appended when `dir` is set (and `segment` has none).
 pub(crate) fn join_segment<'b>(base: &str, segment: &str, dir: bool, buf: &'b mut [u8]) -> Result<&'b str, JoinError> {
     let base = without_final_slash(base);
-    let segment = match segment.as_bytes().first() {
-        Some(b'/') => segment.get(1..).unwrap_or(segment),
-        _ => segment,
-    };
+    let segment = without_first_slash(segment);
     let slash: &str = if dir && !ends_with_slash(segment) { "/" } else { "" };
     let required = base.len() + 1 + segment.len() + slash.len();
     let out = buf.get_mut(..required).ok_or(JoinError::BufferTooSmall(BufferTooSmall { required }))?;
@@ -222,6 +219,14 @@ pub(crate) fn without_final_slash(text: &str) -> &str {
     match ends_with_slash(text) {
         true => text.get(..text.len() - 1).unwrap_or(text),
         false => text,
+    }
+}
+
+/// `text` without one first `/`.
+pub(crate) fn without_first_slash(text: &str) -> &str {
+    match text.as_bytes().first() {
+        Some(b'/') => text.get(1..).unwrap_or(text),
+        _ => text,
     }
 }
 

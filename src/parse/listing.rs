@@ -244,8 +244,7 @@ impl DirShape {
         if dir.is_empty() {
             return DirShape::Root;
         }
-        // What follows the version segment, compared whole (`==`: one shared
-        // comparison, not a pattern compiled into each place).
+        // What follows the version segment, compared whole.
         match dir.iter().position(|&b| b == b'/').and_then(|at| dir.get(at + 1..)) {
             None => DirShape::Version,
             Some(rest) if same(rest, b"dynamic") => DirShape::Dynamic,
