@@ -32,7 +32,7 @@ impl core::error::Error for BufferTooSmall {}
 pub(crate) fn copy_into(dst: &mut [u8], src: &[u8]) -> usize {
     let n = dst.len().min(src.len());
     if let (Some(dst), Some(src)) = (dst.get_mut(..n), src.get(..n)) {
-        if cfg!(target_pointer_width = "64") {
+        if crate::WIDE {
             dst.copy_from_slice(src);
         } else {
             for (d, s) in dst.iter_mut().zip(src) {
@@ -70,7 +70,7 @@ pub(crate) fn move_to_front(buf: &mut [u8], from: usize, len: usize, to: usize) 
 /// byte (a volatile store each, a few cycles per byte), which keeps the
 /// 0.2 KiB `memset` of compiler-builtins out of a firmware.
 pub fn wipe(buf: &mut [u8]) {
-    if cfg!(target_pointer_width = "64") {
+    if crate::WIDE {
         zeroize::Zeroize::zeroize(buf);
     } else {
         buf.iter_mut().for_each(zeroize::Zeroize::zeroize);

@@ -111,6 +111,13 @@ pub use token::{MAX_TOKEN_LEN, Token, TokenError, TokenTtl, TtlOutOfRange};
 pub use walk::{Visit, Walk, WalkError, WalkLimit, WalkLimits};
 pub use watch::{DEFAULT_WATCH_INTERVAL, Notice, NoticeKind, Watch, WatchError};
 
+/// Speed or size: on 64-bit targets the crate takes its fast paths (a
+/// `memcpy`, word-at-a-time reads, the documents' member shortcuts); on
+/// smaller ones, where flash counts, the small general code instead, which
+/// every input can also take on a 64-bit target. `--cfg imds_small` picks the
+/// small code on any target, so that the tests run it on the host too.
+const WIDE: bool = cfg!(all(target_pointer_width = "64", not(imds_small)));
+
 /// The README's Rust blocks, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -97,6 +97,49 @@ pub(crate) fn ipv6(ip: Ipv6Addr, out: &mut impl FnMut(&[u8])) {
     }
 }
 
+/// `bytes` equals `name`, ignoring ASCII case when `fold`, for a `name`
+/// whose bytes flipped in bit 5 give their other case or bytes that cannot
+/// be in `bytes` (letters, and for HTTP tokens also digits and `-`, whose
+/// flips are control bytes): then a case difference is exactly bit 5 of a
+/// byte, and words compare under a mask. A name is read as its first and its
+/// last word, which overlap (eight bytes each, four for a name shorter than
+/// eight), with the words between them for a name longer than sixteen. One
+/// function for the response decoder's header names and the documents' keys.
+#[inline]
+pub(crate) fn eq_name(bytes: &[u8], name: &[u8], fold: bool) -> bool {
+    let case = if fold { u64::from_ne_bytes([0x20; 8]) } else { 0 };
+    let differ = |x: u64, y: u64| (x ^ y) & !case != 0;
+    let len = name.len();
+    if bytes.len() != len {
+        return false;
+    }
+    let word8 = |text: &[u8], at: usize| {
+        text.get(at..).and_then(<[u8]>::first_chunk::<8>).map_or(0, |w| u64::from_ne_bytes(*w))
+    };
+    let word4 = |text: &[u8], at: usize| {
+        text.get(at..).and_then(<[u8]>::first_chunk::<4>).map_or(0, |w| u64::from(u32::from_ne_bytes(*w)))
+    };
+    match len {
+        0..4 => bytes.iter().zip(name).all(|(&b, &n)| !differ(u64::from(b), u64::from(n))),
+        4..8 => !differ(word4(bytes, 0), word4(name, 0)) && !differ(word4(bytes, len - 4), word4(name, len - 4)),
+        _ => {
+            // Words at 0, 8, 16, ..., and the last one at `len - 8` (overlapping).
+            let last = len - 8;
+            let mut at = 0;
+            loop {
+                let at_word = at.min(last);
+                if differ(word8(bytes, at_word), word8(name, at_word)) {
+                    return false;
+                }
+                if at_word == last {
+                    return true;
+                }
+                at += 8;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

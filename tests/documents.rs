@@ -177,8 +177,33 @@ fn adversarial_json_gives_typed_errors() {
     // A huge number is valid JSON, but fits no number type.
     let root = json::parse(br#"{"a":1e999999999999999999}"#).unwrap().as_object().unwrap();
     assert!(matches!(root.get("a"), Some(Value::Number(n)) if n.as_f64().is_none() && n.as_u64().is_none()));
-    // Typed views report JSON errors as such, with the offset.
+    // Typed views report JSON errors as such, with the offset; a known field
+    // given twice is named (matched by its slot, exactly or not).
     assert!(
-        matches!(Credentials::parse(br#"{"AccessKeyId":"a","AccessKeyId":"b"}"#), Err(DocumentError::Json(e)) if e.offset == 19)
+        matches!(Credentials::parse(br#"{"AccessKeyId":"a","x":[1,}"#), Err(DocumentError::Json(e)) if e.offset == 26)
     );
+    assert_eq!(
+        Credentials::parse(br#"{"AccessKeyId":"a","AccessKeyId":"b"}"#),
+        Err(DocumentError::DuplicateField("AccessKeyId"))
+    );
+    assert_eq!(
+        IdentityDocument::parse(br#"{"region":"a","x":1,"r\u0065gion":"b"}"#),
+        Err(DocumentError::DuplicateField("region"))
+    );
+    // Unknown keys are still checked as JSON, nested ones too.
+    for body in [&br#"{"x":1,"x":2}"#[..], br#"{"x":{"y":1,"y":2}}"#, br#"{"x":[{"y":1,"\u0079":2}]}"#] {
+        assert!(
+            matches!(IdentityDocument::parse(body), Err(DocumentError::Json(e)) if e.kind == DuplicateKey),
+            "{body:?}"
+        );
+    }
+    // The JSON comes first: a wrong type before a syntax error is the syntax error.
+    assert!(matches!(IdentityDocument::parse(br#"{"region":5,"x":}"#), Err(DocumentError::Json(_))));
+    // Unknown keys are bounded by MAX_UNKNOWN_KEYS (open at once).
+    let many = |n: usize| format!("{{{}}}", (0..n).map(|i| format!("\"k{i}\":0")).collect::<Vec<_>>().join(","));
+    assert!(IdentityDocument::parse(many(imds::parse::MAX_UNKNOWN_KEYS).as_bytes()).is_ok());
+    assert!(matches!(
+        IdentityDocument::parse(many(imds::parse::MAX_UNKNOWN_KEYS + 1).as_bytes()),
+        Err(DocumentError::Json(e)) if e.kind == TooManyMembers
+    ));
 }

@@ -2,14 +2,29 @@
 //! instance identity document, IAM info, security credentials, and the notices
 //! (spot instance action, rebalance recommendation, scheduled maintenance).
 //!
-//! Each checks its document whole when parsed (JSON, field types, timestamps),
-//! so its accessors cannot fail. Unknown fields are ignored; a known field
+//! Each reads its document in one left-to-right pass: the JSON is checked,
+//! the known fields matched, their types and times read, and the depth and
+//! duplicate checks made, all together, so the accessors cannot fail.
+//! Unknown fields are checked as JSON and otherwise ignored; a known field
 //! given twice is an error; `null` reads as absent.
+//!
+//! When a document is wrong in more than one way, the error is the first of:
+//! the JSON's ([`DocumentError::Json`], whatever comes later in the body);
+//! the first field problem in the body (a known field twice, of the wrong
+//! type, or a time that is not one; a duplicate before the others); a `Code`
+//! other than `Success`; a missing field.
 
 use core::fmt;
 
-use super::json::{self, Array, JsonError, JsonStr, Object, Value};
+use super::json::{Array, JsonError, JsonLimits, JsonStr, KeyRead, KeyTable, Keys, Scanner, Token};
 use super::timestamp::{Timestamp, TimestampError};
+
+/// Keys a typed document may hold that it does not know, in the objects open
+/// at once (those of its own object, and of unknown values nested in it); one
+/// more is [`super::json::JsonErrorKind::TooManyMembers`]. The service's documents
+/// have none today; 16 leaves room for fields EC2 may add. The table is 12
+/// bytes an entry on a 32-bit target (192 bytes), on the stack while parsing.
+pub const MAX_UNKNOWN_KEYS: usize = 16;
 
 /// Why a document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +40,8 @@ pub enum DocumentError {
     /// A field given twice (credentials' keys are matched ignoring case, and
     /// `Token` and `SessionToken` are the same field).
     DuplicateField(&'static str),
-    /// A field of the wrong JSON type.
+    /// A field of the wrong JSON type (or, in a list of strings, an item
+    /// that is not a string).
     WrongType(&'static str),
     /// A time that is not valid.
     InvalidTime(&'static str, TimestampError),
@@ -68,19 +84,27 @@ pub struct ErrorCode {
 impl ErrorCode {
     fn of(code: JsonStr<'_>) -> ErrorCode {
         let mut bytes = [0u8; 64];
-        let mut len = 0;
-        let mut truncated = false;
-        for c in code.chars() {
-            // Four bytes always hold a character: this encoding cannot fail.
-            let mut utf8 = [0u8; 4];
-            let encoded = c.encode_utf8(&mut utf8).as_bytes();
-            match bytes.get_mut(len..len + encoded.len()) {
-                Some(dst) => len += crate::buffer::copy_into(dst, encoded),
+        let (mut len, mut last_start, mut truncated) = (0, 0, false);
+        for byte in code.bytes() {
+            let starts_char = byte & 0xc0 != 0x80;
+            if starts_char {
+                last_start = len;
+            }
+            match bytes.get_mut(len) {
+                Some(slot) => *slot = byte,
                 None => {
+                    // Cut before a character that would not fit whole.
                     truncated = true;
+                    if !starts_char {
+                        len = last_start;
+                    }
                     break;
                 }
             }
+            len += 1;
+        }
+        for slot in bytes.iter_mut().skip(len) {
+            *slot = 0;
         }
         ErrorCode { bytes, len: len as u8, truncated }
     }
@@ -163,91 +187,235 @@ impl<'a> Strings<'a> {
     }
 }
 
-/// How a document's keys are matched.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Keys {
-    Exact,
-    IgnoreAsciiCase,
+/// Where a known field's value goes, as it is read.
+enum Slot<'s, 'a> {
+    Text(&'s mut Option<JsonStr<'a>>),
+    Texts(&'s mut Option<Strings<'a>>),
+    /// A time, read by the parser of its form.
+    Time(&'s mut Option<Timestamp>, fn(&[u8]) -> Result<Timestamp, TimestampError>),
 }
 
-/// The members of `object` named in `names`, each at most once; `aliases`
-/// maps a second name onto a slot (`SessionToken` onto `Token`).
-fn fields<'a, const N: usize>(
-    object: Object<'a>,
-    names: [&'static str; N],
-    aliases: &[(&'static str, usize)],
-    keys: Keys,
-) -> Result<[Option<Value<'a>>; N], DocumentError> {
-    let mut found = [None; N];
-    let matches = |key: JsonStr<'_>, name: &str| match keys {
-        Keys::Exact => key.eq_str(name),
-        Keys::IgnoreAsciiCase => key.eq_ignore_ascii_case(name),
-    };
-    for (key, value) in object.members() {
-        let slot = names
-            .iter()
-            .position(|name| matches(key, name))
-            .or_else(|| aliases.iter().find(|(alias, _)| matches(key, alias)).map(|&(_, slot)| slot));
-        let (Some(slot), Some(name)) = (slot, slot.and_then(|i| names.get(i))) else { continue };
-        match found.get_mut(slot) {
-            Some(Some(_)) => return Err(DocumentError::DuplicateField(name)),
-            Some(place) => *place = Some(value),
-            None => {}
+/// A document's known fields: `names[i]` goes to slot `i`; `alias` names a
+/// second key for one slot (`SessionToken` for `Token`); `fold` matches keys
+/// ignoring ASCII case. Names are ASCII letters only (a test holds every
+/// schema to it), which [`crate::text::eq_name`] relies on.
+struct Schema {
+    names: &'static [&'static str],
+    alias: Option<(&'static str, usize)>,
+    fold: bool,
+}
+
+impl Schema {
+    /// The slot `key` names, if any, looked for from slot `from` on (then
+    /// from the first): documents come in the order EC2 writes them, which
+    /// is the order of `names`, so a key is usually found at the first try.
+    fn slot(&self, key: JsonStr<'_>, escaped: bool, from: usize) -> Option<usize> {
+        let matches = |name: &str| match (escaped, self.fold) {
+            (false, fold) => crate::text::eq_name(key.as_bytes(), name.as_bytes(), fold),
+            (true, false) => key.eq_str(name),
+            (true, true) => key.eq_ignore_ascii_case(name),
+        };
+        let count = self.names.len();
+        for k in 0..count {
+            let i = if from + k < count { from + k } else { from + k - count };
+            if self.names.get(i).is_some_and(|name| matches(name)) {
+                return Some(i);
+            }
+        }
+        match self.alias {
+            Some((alias, slot)) if matches(alias) => Some(slot),
+            _ => None,
         }
     }
-    Ok(found)
 }
 
-fn object_of(body: &[u8]) -> Result<Object<'_>, DocumentError> {
-    json::parse(body)?.as_object().ok_or(DocumentError::NotAnObject)
+/// One pass over a document: its JSON checked, the known fields of its
+/// object (or of each object of its array) read into their slots.
+struct Reader<'k, 'a> {
+    scanner: Scanner<'a>,
+    keys: Keys<'k, 'a>,
+    /// The first field problem (a duplicate replaces any other).
+    problem: Option<Problem>,
 }
 
-/// A string field: absent or `null` is `None`.
-fn string<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<Option<JsonStr<'a>>, DocumentError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(DocumentError::WrongType(name)),
+/// A field problem found in the pass: the [`DocumentError`] it becomes, kept
+/// small while the pass goes on.
+#[derive(Clone, Copy)]
+enum Problem {
+    Duplicate(&'static str),
+    WrongType(&'static str),
+    Time(&'static str, TimestampError),
+    Missing(&'static str),
+    NotAnObject,
+}
+
+impl From<Problem> for DocumentError {
+    fn from(problem: Problem) -> DocumentError {
+        match problem {
+            Problem::Duplicate(name) => DocumentError::DuplicateField(name),
+            Problem::WrongType(name) => DocumentError::WrongType(name),
+            Problem::Time(name, e) => DocumentError::InvalidTime(name, e),
+            Problem::Missing(name) => DocumentError::MissingField(name),
+            Problem::NotAnObject => DocumentError::NotAnObject,
+        }
     }
 }
 
-fn required<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<JsonStr<'a>, DocumentError> {
-    string(value, name)?.ok_or(DocumentError::MissingField(name))
+impl<'k, 'a> Reader<'k, 'a> {
+    fn note(&mut self, problem: Problem) {
+        let duplicate = |p: &Option<Problem>| matches!(p, Some(Problem::Duplicate(_)));
+        if self.problem.is_none() || duplicate(&Some(problem)) && !duplicate(&self.problem) {
+            self.problem = Some(problem);
+        }
+    }
+
+    /// A string value into its slot (a text or a time).
+    fn string(&mut self, slot: &mut Slot<'_, 'a>, text: JsonStr<'a>, name: &'static str) {
+        match slot {
+            Slot::Text(place) => **place = Some(text),
+            Slot::Time(place, parse) => time(place, text, name, *parse).map_or_else(|e| self.note(e), |()| ()),
+            Slot::Texts(_) => {}
+        }
+    }
+
+    /// Reads the rest of the value `first` begins, only checking it.
+    fn skip(&mut self, first: Token) -> Result<(), JsonError> {
+        self.scanner.value(first, Some(&mut self.keys)).map(|_| ())
+    }
+
+    /// The members of the object whose `{` was the last token, known fields
+    /// into `slots`.
+    fn object(&mut self, schema: &Schema, slots: &mut [Slot<'_, 'a>]) -> Result<(), JsonError> {
+        let depth = self.scanner.depth();
+        let (mut seen, mut next) = (0u32, 0);
+        loop {
+            let guess = schema.names.get(next).copied().unwrap_or_default();
+            let Some((key, read)) = self.scanner.next_key(guess.as_bytes(), schema.fold) else { break };
+            let at = self.scanner.start();
+            let known = match read {
+                KeyRead::Guessed => Some(next),
+                _ => schema.slot(key, read == KeyRead::Escaped, next),
+            };
+            let (Some(i), Some(slot)) = (known, known.and_then(|i| slots.get_mut(i))) else {
+                self.keys.insert(key, depth, at)?;
+                let first = self.scanner.next()?;
+                self.skip(first)?;
+                continue;
+            };
+            let name = schema.names.get(i).copied().unwrap_or_default();
+            next = i + 1;
+            if seen >> i & 1 == 1 {
+                self.note(Problem::Duplicate(name));
+            }
+            seen |= 1 << i;
+            // The common case, a string where one goes, without a token.
+            if !matches!(slot, Slot::Texts(_))
+                && let Some(text) = self.scanner.string_value()
+            {
+                self.string(slot, text, name);
+                continue;
+            }
+            if self.scanner.null_value() {
+                continue;
+            }
+            let wrong = match (slot, self.scanner.next()?) {
+                (_, Token::Null) => false,
+                (slot @ (Slot::Text(_) | Slot::Time(..)), Token::Str) => {
+                    let text = self.scanner.text();
+                    self.string(slot, text, name);
+                    false
+                }
+                (Slot::Texts(place), Token::Array) => {
+                    let from = self.scanner.start();
+                    let mut all_strings = true;
+                    loop {
+                        match self.scanner.next()? {
+                            Token::Close => break,
+                            Token::Str => {}
+                            other => {
+                                all_strings = false;
+                                self.skip(other)?;
+                            }
+                        }
+                    }
+                    if all_strings {
+                        **place = Some(Strings(Array::checked(self.scanner.since(from))));
+                    }
+                    !all_strings
+                }
+                (_, other) => {
+                    self.skip(other)?;
+                    true
+                }
+            };
+            if wrong {
+                self.note(Problem::WrongType(name));
+            }
+        }
+        self.scanner.check()?;
+        // The object closed: its unknown keys leave the table.
+        self.keys.close(self.scanner.depth());
+        Ok(())
+    }
 }
 
+/// A time field's value: refused with an escape in it (times are ASCII).
 fn time(
-    value: Option<Value<'_>>,
+    place: &mut Option<Timestamp>,
+    text: JsonStr<'_>,
     name: &'static str,
-    parse: fn(&str) -> Result<Timestamp, TimestampError>,
-) -> Result<Option<Timestamp>, DocumentError> {
-    let Some(text) = string(value, name)? else { return Ok(None) };
-    // Times are ASCII: one with an escape in it is not a time.
-    let text = text.as_str().ok_or(DocumentError::InvalidTime(name, TimestampError::Syntax))?;
-    parse(text).map(Some).map_err(|e| DocumentError::InvalidTime(name, e))
+    parse: fn(&[u8]) -> Result<Timestamp, TimestampError>,
+) -> Result<(), Problem> {
+    // Times are ASCII: one with an escape in it is no time (and fails to parse).
+    let parsed = parse(text.as_bytes());
+    *place = Some(parsed.map_err(|e| Problem::Time(name, e))?);
+    Ok(())
 }
 
-fn rfc3339(value: Option<Value<'_>>, name: &'static str) -> Result<Option<Timestamp>, DocumentError> {
-    time(value, name, Timestamp::parse_rfc3339)
-}
-
-fn strings<'a>(value: Option<Value<'a>>, name: &'static str) -> Result<Option<Strings<'a>>, DocumentError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(a)) if a.iter().all(|v| v.as_str().is_some()) => Ok(Some(Strings(a))),
-        Some(_) => Err(DocumentError::WrongType(name)),
+impl<'k, 'a> Reader<'k, 'a> {
+    fn new<const N: usize>(body: &'a [u8], table: &'k mut KeyTable<'a, N>) -> Reader<'k, 'a> {
+        Reader { scanner: Scanner::new(body, JsonLimits::DEFAULT.max_depth), keys: Keys::new(table), problem: None }
     }
+
+    /// A value where an object must be: checked, and noted.
+    fn not_an_object(&mut self, first: Token) -> Result<(), JsonError> {
+        self.skip(first)?;
+        self.note(Problem::NotAnObject);
+        Ok(())
+    }
+
+    /// The end of the body; the first problem, if any.
+    fn finish(&mut self) -> Result<(), DocumentError> {
+        self.scanner.end()?;
+        self.problem.map_or(Ok(()), |problem| Err(problem.into()))
+    }
+}
+
+/// Reads `body`, an object whose known fields go to `slots`, in one pass.
+fn read<'a>(body: &'a [u8], schema: &Schema, slots: &mut [Slot<'_, 'a>]) -> Result<(), DocumentError> {
+    let mut table = KeyTable::<MAX_UNKNOWN_KEYS>::new();
+    let mut reader = Reader::new(body, &mut table);
+    match reader.scanner.next()? {
+        Token::Object => reader.object(schema, slots)?,
+        other => reader.not_an_object(other)?,
+    }
+    reader.finish()
+}
+
+fn required<T>(value: Option<T>, name: &'static str) -> Result<T, DocumentError> {
+    value.ok_or(DocumentError::MissingField(name))
 }
 
 /// A `Code` of `Success` (exactly, as the SDKs compare it) or none is fine.
-fn success(value: Option<Value<'_>>) -> Result<(), DocumentError> {
-    match string(value, "Code")? {
+fn success(code: Option<JsonStr<'_>>) -> Result<(), DocumentError> {
+    match code {
         Some(code) if !code.eq_str("Success") => Err(DocumentError::Code(ErrorCode::of(code))),
         _ => Ok(()),
     }
 }
 
 /// `/latest/dynamic/instance-identity/document`: every field, `null` as `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct IdentityDocument<'a> {
     /// `accountId`.
@@ -285,57 +453,64 @@ pub struct IdentityDocument<'a> {
 impl<'a> IdentityDocument<'a> {
     /// Parses the document.
     pub fn parse(body: &'a [u8]) -> Result<IdentityDocument<'a>, DocumentError> {
-        let names = [
-            "accountId",
-            "architecture",
-            "availabilityZone",
-            "billingProducts",
-            "devpayProductCodes",
-            "imageId",
-            "instanceId",
-            "instanceType",
-            "kernelId",
-            "marketplaceProductCodes",
-            "pendingTime",
-            "privateIp",
-            "ramdiskId",
-            "region",
-            "version",
-        ];
-        let [
-            account,
-            arch,
-            zone,
-            billing,
-            devpay,
-            image,
-            instance,
-            kind,
-            kernel,
-            market,
-            pending,
-            ip,
-            ramdisk,
+        const SCHEMA: Schema = Schema {
+            names: &[
+                "accountId",
+                "architecture",
+                "availabilityZone",
+                "billingProducts",
+                "devpayProductCodes",
+                "marketplaceProductCodes",
+                "imageId",
+                "instanceId",
+                "instanceType",
+                "kernelId",
+                "pendingTime",
+                "privateIp",
+                "ramdiskId",
+                "region",
+                "version",
+            ],
+            alias: None,
+            fold: false,
+        };
+        let mut doc = IdentityDocument::default();
+        let IdentityDocument {
+            account_id,
+            architecture,
+            availability_zone,
+            billing_products,
+            devpay_product_codes,
+            image_id,
+            instance_id,
+            instance_type,
+            kernel_id,
+            marketplace_product_codes,
+            pending_time,
+            private_ip,
+            ramdisk_id,
             region,
             version,
-        ] = fields(object_of(body)?, names, &[], Keys::Exact)?;
-        Ok(IdentityDocument {
-            account_id: string(account, "accountId")?,
-            architecture: string(arch, "architecture")?,
-            availability_zone: string(zone, "availabilityZone")?,
-            billing_products: strings(billing, "billingProducts")?,
-            devpay_product_codes: strings(devpay, "devpayProductCodes")?,
-            image_id: string(image, "imageId")?,
-            instance_id: string(instance, "instanceId")?,
-            instance_type: string(kind, "instanceType")?,
-            kernel_id: string(kernel, "kernelId")?,
-            marketplace_product_codes: strings(market, "marketplaceProductCodes")?,
-            pending_time: rfc3339(pending, "pendingTime")?,
-            private_ip: string(ip, "privateIp")?,
-            ramdisk_id: string(ramdisk, "ramdiskId")?,
-            region: string(region, "region")?,
-            version: string(version, "version")?,
-        })
+        } = &mut doc;
+        let mut slots = [
+            Slot::Text(account_id),
+            Slot::Text(architecture),
+            Slot::Text(availability_zone),
+            Slot::Texts(billing_products),
+            Slot::Texts(devpay_product_codes),
+            Slot::Texts(marketplace_product_codes),
+            Slot::Text(image_id),
+            Slot::Text(instance_id),
+            Slot::Text(instance_type),
+            Slot::Text(kernel_id),
+            Slot::Time(pending_time, Timestamp::rfc3339),
+            Slot::Text(private_ip),
+            Slot::Text(ramdisk_id),
+            Slot::Text(region),
+            Slot::Text(version),
+        ];
+        read(body, &SCHEMA, &mut slots)?;
+        Ok(doc)
     }
 }
 
@@ -354,11 +529,22 @@ pub struct IamInfo<'a> {
 impl<'a> IamInfo<'a> {
     /// Parses the document; a `Code` other than `Success` is an error.
     pub fn parse(body: &'a [u8]) -> Result<IamInfo<'a>, DocumentError> {
-        let names = ["Code", "LastUpdated", "InstanceProfileArn", "InstanceProfileId"];
-        let [code, updated, arn, id] = fields(object_of(body)?, names, &[], Keys::Exact)?;
+        const SCHEMA: Schema = Schema {
+            names: &["Code", "LastUpdated", "InstanceProfileArn", "InstanceProfileId"],
+            alias: None,
+            fold: false,
+        };
+        let (mut code, mut last_updated, mut arn, mut id) = (None, None, None, None);
+        let mut slots = [
+            Slot::Text(&mut code),
+            Slot::Time(&mut last_updated, Timestamp::rfc3339),
+            Slot::Text(&mut arn),
+            Slot::Text(&mut id),
+        ];
+        read(body, &SCHEMA, &mut slots)?;
         success(code)?;
         Ok(IamInfo {
-            last_updated: rfc3339(updated, "LastUpdated")?,
+            last_updated,
             instance_profile_arn: required(arn, "InstanceProfileArn")?,
             instance_profile_id: required(id, "InstanceProfileId")?,
         })
@@ -392,19 +578,42 @@ pub struct Credentials<'a> {
 impl<'a> Credentials<'a> {
     /// Parses the document.
     pub fn parse(body: &'a [u8]) -> Result<Credentials<'a>, DocumentError> {
-        let names =
-            ["Code", "AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId", "LastUpdated", "Type"];
-        let [code, key, secret, token, expiration, account, updated, kind] =
-            fields(object_of(body)?, names, &[("SessionToken", 3)], Keys::IgnoreAsciiCase)?;
+        const SCHEMA: Schema = Schema {
+            names: &[
+                "Code",
+                "LastUpdated",
+                "Type",
+                "AccessKeyId",
+                "SecretAccessKey",
+                "Token",
+                "Expiration",
+                "AccountId",
+            ],
+            alias: Some(("SessionToken", 5)),
+            fold: true,
+        };
+        let (mut code, mut key, mut secret, mut token) = (None, None, None, None);
+        let (mut expiration, mut account_id, mut last_updated, mut kind) = (None, None, None, None);
+        let mut slots = [
+            Slot::Text(&mut code),
+            Slot::Time(&mut last_updated, Timestamp::rfc3339),
+            Slot::Text(&mut kind),
+            Slot::Text(&mut key),
+            Slot::Text(&mut secret),
+            Slot::Text(&mut token),
+            Slot::Time(&mut expiration, Timestamp::rfc3339),
+            Slot::Text(&mut account_id),
+        ];
+        read(body, &SCHEMA, &mut slots)?;
         success(code)?;
         Ok(Credentials {
             access_key_id: required(key, "AccessKeyId")?,
             secret_access_key: Secret(required(secret, "SecretAccessKey")?),
             session_token: Secret(required(token, "Token")?),
-            expiration: rfc3339(expiration, "Expiration")?.ok_or(DocumentError::MissingField("Expiration"))?,
-            account_id: string(account, "AccountId")?,
-            last_updated: rfc3339(updated, "LastUpdated")?,
-            kind: string(kind, "Type")?,
+            expiration: required(expiration, "Expiration")?,
+            account_id,
+            last_updated,
+            kind,
         })
     }
 }
@@ -451,16 +660,20 @@ pub struct SpotAction<'a> {
 impl<'a> SpotAction<'a> {
     /// Parses the notice.
     pub fn parse(body: &'a [u8]) -> Result<SpotAction<'a>, DocumentError> {
-        let [action, time] = fields(object_of(body)?, ["action", "time"], &[], Keys::Exact)?;
+        const SCHEMA: Schema = Schema { names: &["action", "time"], alias: None, fold: false };
+        let (mut action, mut time) = (None, None);
+        read(body, &SCHEMA, &mut [Slot::Text(&mut action), Slot::Time(&mut time, Timestamp::rfc3339)])?;
         let action = required(action, "action")?;
-        let kind = match action.as_str() {
-            Some("terminate") => SpotActionKind::Terminate,
-            Some("stop") => SpotActionKind::Stop,
-            Some("hibernate") => SpotActionKind::Hibernate,
+        let kind = match action.as_bytes() {
+            b"terminate" if !action.has_escapes() => SpotActionKind::Terminate,
+            b"stop" if !action.has_escapes() => SpotActionKind::Stop,
+            b"hibernate" if !action.has_escapes() => SpotActionKind::Hibernate,
+            _ if action.eq_str("terminate") => SpotActionKind::Terminate,
+            _ if action.eq_str("stop") => SpotActionKind::Stop,
+            _ if action.eq_str("hibernate") => SpotActionKind::Hibernate,
             _ => SpotActionKind::Other,
         };
-        let time = rfc3339(time, "time")?.ok_or(DocumentError::MissingField("time"))?;
-        Ok(SpotAction { kind, action, time })
+        Ok(SpotAction { kind, action, time: required(time, "time")? })
     }
 }
 
@@ -475,9 +688,10 @@ pub struct RebalanceRecommendation {
 impl RebalanceRecommendation {
     /// Parses the notice.
     pub fn parse(body: &[u8]) -> Result<RebalanceRecommendation, DocumentError> {
-        let [notice] = fields(object_of(body)?, ["noticeTime"], &[], Keys::Exact)?;
-        let notice_time = rfc3339(notice, "noticeTime")?.ok_or(DocumentError::MissingField("noticeTime"))?;
-        Ok(RebalanceRecommendation { notice_time })
+        const SCHEMA: Schema = Schema { names: &["noticeTime"], alias: None, fold: false };
+        let mut notice = None;
+        read(body, &SCHEMA, &mut [Slot::Time(&mut notice, Timestamp::rfc3339)])?;
+        Ok(RebalanceRecommendation { notice_time: required(notice, "noticeTime")? })
     }
 }
 
@@ -511,16 +725,39 @@ pub struct MaintenanceEvent<'a> {
 impl<'a> MaintenanceEvents<'a> {
     /// Parses the list, checking every event.
     pub fn parse(body: &'a [u8]) -> Result<MaintenanceEvents<'a>, DocumentError> {
-        let array = json::parse(body)?.as_array().ok_or(DocumentError::NotAnObject)?;
-        for item in array.iter() {
-            MaintenanceEvent::of(item)?;
+        let mut table = KeyTable::<MAX_UNKNOWN_KEYS>::new();
+        let mut reader = Reader::new(body, &mut table);
+        let first = reader.scanner.next()?;
+        let from = reader.scanner.start();
+        if first != Token::Array {
+            reader.not_an_object(first)?;
+        } else {
+            loop {
+                match reader.scanner.next()? {
+                    Token::Close => break,
+                    Token::Object => {
+                        let mut event = Event::default();
+                        reader.object(&EVENT, &mut event.slots())?;
+                        if let (None, Err(DocumentError::MissingField(name))) = (reader.problem, event.finish()) {
+                            reader.note(Problem::Missing(name));
+                        }
+                    }
+                    other => reader.not_an_object(other)?,
+                }
+            }
         }
+        let array = Array::checked(reader.scanner.since(from));
+        reader.finish()?;
         Ok(MaintenanceEvents(array))
     }
 
     /// The events, in order.
     pub fn iter(&self) -> impl Iterator<Item = MaintenanceEvent<'a>> + 'a {
-        self.0.iter().filter_map(|item| MaintenanceEvent::of(item).ok())
+        self.0.iter().filter_map(|item| {
+            let mut event = Event::default();
+            read(item.as_object()?.as_bytes(), &EVENT, &mut event.slots()).ok()?;
+            event.finish().ok()
+        })
     }
 
     /// True when none is scheduled (`[]`).
@@ -529,20 +766,47 @@ impl<'a> MaintenanceEvents<'a> {
     }
 }
 
-impl<'a> MaintenanceEvent<'a> {
-    fn of(item: Value<'a>) -> Result<MaintenanceEvent<'a>, DocumentError> {
-        let object = item.as_object().ok_or(DocumentError::NotAnObject)?;
-        let names = ["Code", "Description", "EventId", "NotBefore", "NotAfter", "NotBeforeDeadline", "State"];
-        let [code, description, id, before, after, deadline, state] = fields(object, names, &[], Keys::Exact)?;
-        let event_time = |value, name| time(value, name, Timestamp::parse_event_time);
+const EVENT: Schema = Schema {
+    names: &["Code", "Description", "EventId", "NotBefore", "NotAfter", "NotBeforeDeadline", "State"],
+    alias: None,
+    fold: false,
+};
+
+/// One event's fields as read.
+#[derive(Default)]
+struct Event<'a> {
+    code: Option<JsonStr<'a>>,
+    description: Option<JsonStr<'a>>,
+    event_id: Option<JsonStr<'a>>,
+    not_before: Option<Timestamp>,
+    not_after: Option<Timestamp>,
+    not_before_deadline: Option<Timestamp>,
+    state: Option<JsonStr<'a>>,
+}
+
+impl<'a> Event<'a> {
+    fn slots(&mut self) -> [Slot<'_, 'a>; 7] {
+        let Event { code, description, event_id, not_before, not_after, not_before_deadline, state } = self;
+        [
+            Slot::Text(code),
+            Slot::Text(description),
+            Slot::Text(event_id),
+            Slot::Time(not_before, Timestamp::event_time),
+            Slot::Time(not_after, Timestamp::event_time),
+            Slot::Time(not_before_deadline, Timestamp::event_time),
+            Slot::Text(state),
+        ]
+    }
+
+    fn finish(self) -> Result<MaintenanceEvent<'a>, DocumentError> {
         Ok(MaintenanceEvent {
-            code: required(code, "Code")?,
-            description: string(description, "Description")?,
-            event_id: string(id, "EventId")?,
-            not_before: event_time(before, "NotBefore")?.ok_or(DocumentError::MissingField("NotBefore"))?,
-            not_after: event_time(after, "NotAfter")?,
-            not_before_deadline: event_time(deadline, "NotBeforeDeadline")?,
-            state: string(state, "State")?,
+            code: required(self.code, "Code")?,
+            description: self.description,
+            event_id: self.event_id,
+            not_before: required(self.not_before, "NotBefore")?,
+            not_after: self.not_after,
+            not_before_deadline: self.not_before_deadline,
+            state: self.state,
         })
     }
 }
@@ -556,7 +820,7 @@ mod tests {
 
     #[test]
     fn error_codes_are_kept_whole_or_marked() {
-        let root = json::parse(br#"["AssumeRoleUnauthorizedAccess", "x\u00e9", "0123456789012345678901234567890123456789012345678901234567890123456789"]"#).unwrap();
+        let root = crate::parse::json::parse(br#"["AssumeRoleUnauthorizedAccess", "x\u00e9", "0123456789012345678901234567890123456789012345678901234567890123456789"]"#).unwrap();
         let codes: Vec<ErrorCode> =
             root.as_array().unwrap().iter().map(|v| ErrorCode::of(v.as_str().unwrap())).collect();
         assert_eq!(codes[0].to_string(), "AssumeRoleUnauthorizedAccess");

@@ -6,8 +6,8 @@ mod listing;
 mod timestamp;
 
 pub use documents::{
-    Credentials, DocumentError, ErrorCode, IamInfo, IdentityDocument, MaintenanceEvent, MaintenanceEvents,
-    RebalanceRecommendation, Secret, SpotAction, SpotActionKind, Strings,
+    Credentials, DocumentError, ErrorCode, IamInfo, IdentityDocument, MAX_UNKNOWN_KEYS, MaintenanceEvent,
+    MaintenanceEvents, RebalanceRecommendation, Secret, SpotAction, SpotActionKind, Strings,
 };
 pub use listing::{Entry, EntryKind, Listing, ListingError, ListingErrorKind};
 pub use timestamp::{Timestamp, TimestampError};

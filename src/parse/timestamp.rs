@@ -4,12 +4,6 @@
 
 use core::fmt;
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take, take_while_m_n, take_while1};
-use nom::combinator::{all_consuming, opt};
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
-
 /// A wall-clock time: seconds since 1970-01-01T00:00:00Z, and nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -26,7 +20,9 @@ pub enum TimestampError {
     /// Not the format's syntax.
     Syntax,
     /// A month, day, hour, minute, second or offset out of range (say
-    /// February 30th, or 24:00).
+    /// February 30th, or 24:00), or an instant outside
+    /// 0000-01-01T00:00:00Z ..= 9999-12-31T23:59:59Z once the offset is
+    /// applied (which RFC 3339 UTC could not write back).
     OutOfRange,
 }
 
@@ -65,48 +61,186 @@ impl Timestamp {
         Timestamp { secs: self.secs.saturating_add(secs), nanos: self.nanos }
     }
 
+    /// The earliest instant RFC 3339 writes: 0000-01-01T00:00:00Z.
+    pub const MIN: Timestamp = Timestamp { secs: -62_167_219_200, nanos: 0 };
+
+    /// The latest whole second RFC 3339 writes: 9999-12-31T23:59:59Z.
+    pub const MAX: Timestamp = Timestamp { secs: 253_402_300_799, nanos: 999_999_999 };
+
     /// Parses RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, `T` and `Z`
     /// in either case; a leap second (`:60`) is the next second; fractions
-    /// beyond nanoseconds are cut.
+    /// beyond nanoseconds are cut. The instant, offset applied, must lie in
+    /// [`Timestamp::MIN`] ..= [`Timestamp::MAX`].
     pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimestampError> {
-        let (_, (date, _, time, fraction, offset)) = all_consuming((
-            date,
-            alt((tag(&b"T"[..]), tag(&b"t"[..]))),
-            clock,
-            opt(preceded(tag(&b"."[..]), take_while1(|b: u8| b.is_ascii_digit()))),
-            offset,
-        ))
-        .parse(text.as_bytes())
-        .map_err(|_: nom::Err<()>| TimestampError::Syntax)?;
-        let nanos = fraction.map_or(0, |digits: &[u8]| {
-            digits.iter().chain(core::iter::repeat(&b'0')).take(9).fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'))
-        });
-        let secs = seconds_of(date, time)?.checked_sub(offset?).ok_or(TimestampError::OutOfRange)?;
-        Ok(Timestamp { secs, nanos })
+        Timestamp::rfc3339(text.as_bytes())
+    }
+
+    /// [`Timestamp::parse_rfc3339`] on bytes.
+    pub(crate) fn rfc3339(bytes: &[u8]) -> Result<Timestamp, TimestampError> {
+        use TimestampError::Syntax;
+        let (date, clock) = match crate::WIDE {
+            true => head_by_words(bytes),
+            false => head_by_bytes(bytes),
+        }
+        .ok_or(Syntax)?;
+        let (mut rest, mut nanos) = (bytes.get(19..).unwrap_or_default(), 0);
+        if let [b'.', fraction @ ..] = rest {
+            let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 {
+                return Err(Syntax);
+            }
+            // The first nine digits, then zeros: nanoseconds.
+            for i in 0..9 {
+                nanos = nanos * 10 + if i < digits { decimal(fraction, i, i + 1) } else { 0 };
+            }
+            rest = fraction.get(digits..).unwrap_or_default();
+        }
+        let offset = match rest {
+            [z] if z | 0x20 == b'z' => 0,
+            [sign @ (b'+' | b'-'), hhmm @ ..] if laid_out(hhmm, b"dd:dd") => {
+                let (h, m) = (decimal(hhmm, 0, 2), decimal(hhmm, 3, 5));
+                if h > 23 || m > 59 {
+                    return Err(TimestampError::OutOfRange);
+                }
+                let secs = i64::from(h * 3600 + m * 60);
+                if *sign == b'-' { -secs } else { secs }
+            }
+            _ => return Err(Syntax),
+        };
+        let t = Timestamp { secs: civil_seconds(date, clock)? - offset, nanos };
+        if t < Timestamp::MIN || t > Timestamp::MAX {
+            return Err(TimestampError::OutOfRange);
+        }
+        Ok(t)
     }
 
     /// Parses the maintenance events' form: `21 Jan 2019 09:00:43 GMT` (a day of
     /// one or two digits, an English month abbreviation).
     pub fn parse_event_time(text: &str) -> Result<Timestamp, TimestampError> {
-        let day = take_while_m_n(1, 2, |b: u8| b.is_ascii_digit());
-        let (_, (day, _, month, _, year, _, time, _)) = all_consuming((
-            day,
-            tag(&b" "[..]),
-            take(3usize),
-            tag(&b" "[..]),
-            digits(4),
-            tag(&b" "[..]),
-            clock,
-            tag(&b" GMT"[..]),
-        ))
-        .parse(text.as_bytes())
-        .map_err(|_: nom::Err<()>| TimestampError::Syntax)?;
-        const MONTHS: [&[u8]; 12] =
-            [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
-        let month = MONTHS.iter().position(|m| *m == month).ok_or(TimestampError::Syntax)? as u32 + 1;
-        let date = (number(year), month, number(day));
-        Ok(Timestamp { secs: seconds_of(date, time)?, nanos: 0 })
+        Timestamp::event_time(text.as_bytes())
     }
+
+    /// [`Timestamp::parse_event_time`] on bytes.
+    pub(crate) fn event_time(bytes: &[u8]) -> Result<Timestamp, TimestampError> {
+        // A day of one digit: the same layout, one byte shorter.
+        let short = usize::from(bytes.get(1) == Some(&b' '));
+        let layout = b"dd Mmm dddd dd:dd:dd GMT".get(short..).unwrap_or_default();
+        if !laid_out(bytes, layout) {
+            return Err(TimestampError::Syntax);
+        }
+        const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
+        let name = bytes.get(3 - short..6 - short).unwrap_or_default();
+        let month = MONTHS.chunks_exact(3).position(|m| m.iter().zip(name).all(|(a, b)| a == b));
+        let month = month.ok_or(TimestampError::Syntax)? as u32 + 1;
+        let date = (decimal(bytes, 7 - short, 11 - short), month, decimal(bytes, 0, 2 - short));
+        let at = 12 - short;
+        let clock = (decimal(bytes, at, at + 2), decimal(bytes, at + 3, at + 5), decimal(bytes, at + 6, at + 8));
+        Ok(Timestamp { secs: civil_seconds(date, clock)?, nanos: 0 })
+    }
+}
+
+/// A date and a time of day: (year, month, day), (hour, minute, second).
+type DateTime = ((u32, u32, u32), (u32, u32, u32));
+
+/// `YYYY-MM-DDTHH:MM:SS` at the front of `bytes`, as three words (bytes 0, 8
+/// and 11 on) each checked whole ([`Layout`]): fast where words are 64 bits.
+fn head_by_words(bytes: &[u8]) -> Option<DateTime> {
+    let word = |at: usize| bytes.get(at..).and_then(<[u8]>::first_chunk::<8>).map(|w| u64::from_le_bytes(*w));
+    let (date, day_time, clock) = (word(0)?, word(8)?, word(11)?);
+    if !DATE.fits(date) || !DAY_TIME.fits(day_time) || !CLOCK.fits(clock) {
+        return None;
+    }
+    let two = |w: u64, at: u32| ((w >> (8 * at)) & 0xf) as u32 * 10 + ((w >> (8 * at + 8)) & 0xf) as u32;
+    let year = two(date, 0) * 100 + two(date, 2);
+    Some(((year, two(date, 5), two(day_time, 0)), (two(clock, 0), two(clock, 3), two(clock, 6))))
+}
+
+/// [`head_by_words`] a byte at a time against the layout's text: small where
+/// 64-bit words would take two registers each.
+fn head_by_bytes(bytes: &[u8]) -> Option<DateTime> {
+    let head = bytes.get(..19)?;
+    if !laid_out(head, b"dddd-dd-ddTdd:dd:dd") {
+        return None;
+    }
+    let two = |at: usize| decimal(head, at, at + 2);
+    Some(((decimal(head, 0, 4), two(5), two(8)), (two(11), two(14), two(17))))
+}
+
+/// Eight bytes laid out as digits and fixed bytes, checked as one word: a
+/// byte is a digit when it is `0x3_` (`mask` 0xf0, `pattern` 0x30) and stays
+/// so with 6 added (`six`), that is when its low half is 9 or less; a fixed
+/// byte is itself (`mask` 0xff; 0xdf for a letter of either case). Once the
+/// first test holds, no byte can carry into the next in the second.
+struct Layout {
+    mask: u64,
+    pattern: u64,
+    six: u64,
+}
+
+impl Layout {
+    /// The layout of `text`: `d` a digit, `T` the letter in either case,
+    /// anything else itself. For constants only: evaluated when compiling,
+    /// where an index out of bounds is a compile error, not a panic.
+    #[allow(clippy::indexing_slicing)]
+    const fn of(text: &[u8; 8]) -> Layout {
+        let (mut mask, mut pattern, mut six, mut i) = ([0u8; 8], [0u8; 8], [0u8; 8], 0);
+        while i < 8 {
+            (mask[i], pattern[i], six[i]) = match text[i] {
+                b'd' => (0xf0, 0x30, 6),
+                b'T' => (0xdf, b'T', 0),
+                other => (0xff, other, 0),
+            };
+            i += 1;
+        }
+        Layout { mask: u64::from_le_bytes(mask), pattern: u64::from_le_bytes(pattern), six: u64::from_le_bytes(six) }
+    }
+
+    fn fits(&self, word: u64) -> bool {
+        word & self.mask == self.pattern && word.wrapping_add(self.six) & self.mask == self.pattern
+    }
+}
+
+const DATE: Layout = Layout::of(b"dddd-dd-");
+const DAY_TIME: Layout = Layout::of(b"ddTdd:dd");
+const CLOCK: Layout = Layout::of(b"dd:dd:dd");
+
+/// True when `text` is laid out as `pattern`: `d` a digit, `M` an upper-case
+/// and `m` a lower-case letter, `T` that letter in either case, any other
+/// byte itself.
+fn laid_out(text: &[u8], pattern: &[u8]) -> bool {
+    text.len() == pattern.len()
+        && text.iter().zip(pattern).all(|(&b, &p)| match p {
+            b'd' => b.is_ascii_digit(),
+            b'M' => b.is_ascii_uppercase(),
+            b'm' => b.is_ascii_lowercase(),
+            b'T' => b | 0x20 == b't',
+            _ => b == p,
+        })
+}
+
+/// The number written in `text[from..to]`, whose bytes are digits.
+fn decimal(text: &[u8], from: usize, to: usize) -> u32 {
+    let digits = text.get(from..to).unwrap_or_default();
+    digits.iter().fold(0, |n, &d| n * 10 + u32::from(d.wrapping_sub(b'0')))
+}
+
+/// Seconds since the epoch of a UTC date (year, month, day) and time (hour,
+/// minute, second), each checked.
+fn civil_seconds((year, month, day): (u32, u32, u32), (h, m, s): (u32, u32, u32)) -> Result<i64, TimestampError> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(TimestampError::OutOfRange),
+    };
+    if day == 0 || day > month_days || h > 23 || m > 59 || s > 60 {
+        return Err(TimestampError::OutOfRange);
+    }
+    // Years have four digits: the day count fits 32 bits (no 64-bit division).
+    let days = days_from_civil(year, month, day);
+    Ok(i64::from(days) * 86_400 + i64::from(h * 3600 + m * 60 + s))
 }
 
 impl fmt::Display for Timestamp {
@@ -130,72 +264,17 @@ impl fmt::Display for Timestamp {
     }
 }
 
-type Date = (u32, u32, u32);
-type Clock = (u32, u32, u32);
-
-fn digits<'a>(n: usize) -> impl Parser<&'a [u8], Output = &'a [u8], Error = ()> {
-    take_while_m_n(n, n, |b: u8| b.is_ascii_digit())
-}
-
-fn number(digits: &[u8]) -> u32 {
-    digits.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0'))
-}
-
-fn date(input: &[u8]) -> IResult<&[u8], Date, ()> {
-    let (rest, (y, _, m, _, d)) = (digits(4), tag(&b"-"[..]), digits(2), tag(&b"-"[..]), digits(2)).parse(input)?;
-    Ok((rest, (number(y), number(m), number(d))))
-}
-
-fn clock(input: &[u8]) -> IResult<&[u8], Clock, ()> {
-    let (rest, (h, _, m, _, s)) = (digits(2), tag(&b":"[..]), digits(2), tag(&b":"[..]), digits(2)).parse(input)?;
-    Ok((rest, (number(h), number(m), number(s))))
-}
-
-/// `Z`, or `±HH:MM`: the offset in seconds (checked later, so that an offset
-/// out of range is OutOfRange rather than a syntax error).
-fn offset(input: &[u8]) -> IResult<&[u8], Result<i64, TimestampError>, ()> {
-    if let Ok((rest, _)) = alt((tag::<_, _, ()>(&b"Z"[..]), tag(&b"z"[..]))).parse(input) {
-        return Ok((rest, Ok(0)));
-    }
-    let (rest, (sign, h, _, m)) =
-        (alt((tag(&b"+"[..]), tag(&b"-"[..]))), digits(2), tag(&b":"[..]), digits(2)).parse(input)?;
-    let (h, m) = (number(h), number(m));
-    let secs = i64::from(h * 3600 + m * 60);
-    let offset = match (h, m) {
-        (0..=23, 0..=59) => Ok(if sign == b"-" { -secs } else { secs }),
-        _ => Err(TimestampError::OutOfRange),
-    };
-    Ok((rest, offset))
-}
-
-/// Seconds since the epoch of a UTC date and time, each checked.
-fn seconds_of((year, month, day): Date, (h, m, s): Clock) -> Result<i64, TimestampError> {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(TimestampError::OutOfRange),
-    };
-    if day == 0 || day > month_days || h > 23 || m > 59 || s > 60 {
-        return Err(TimestampError::OutOfRange);
-    }
-    // Years have four digits: the day count fits 32 bits (no 64-bit division).
-    let days = days_from_civil(year as i32, month, day);
-    Ok(i64::from(days) * 86_400 + i64::from(h * 3600 + m * 60 + s))
-}
-
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`), in 32 bits: any year of `i32` whose day count fits.
-fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = ((month + 9) % 12) as i32;
-    let day_of_year = (153 * month_from_march + 2) / 5 + day as i32 - 1;
+/// `days_from_civil`) of a year 0 to 9999, in unsigned 32-bit arithmetic: the
+/// years are counted from 400 years earlier (146,097 days), so nothing is
+/// negative until the end.
+fn days_from_civil(year: u32, month: u32, day: u32) -> i32 {
+    let shifted = year + 400 - u32::from(month <= 2);
+    let (era, year_of_era) = (shifted / 400, shifted % 400);
+    let month_from_march = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    (era * 146_097 + day_of_era) as i32 - (719_468 + 146_097)
 }
 
 /// The date of a day count from 1970-01-01 (the inverse of `days_from_civil`).
@@ -258,9 +337,20 @@ mod tests {
             "2021-01-01T00:00:61Z",
             "2021-01-01T00:00:00+24:00",
             "2021-01-01T00:00:00+01:60",
+            // Offsets that move the instant out of the years RFC 3339 writes.
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:59:59-00:01",
+            "9999-12-31T23:59:60Z",
+            "0000-01-01T00:00:00+00:01",
+            "0000-01-01T23:58:59.999+23:59",
         ] {
             assert_eq!(rfc(text), Err(OutOfRange), "{text}");
         }
+        // The edges themselves are in.
+        assert_eq!(Timestamp::parse_rfc3339("0000-01-01T00:00:00Z"), Ok(Timestamp::MIN));
+        assert_eq!(Timestamp::parse_rfc3339("9999-12-31T23:59:59.999999999Z"), Ok(Timestamp::MAX));
+        assert_eq!(rfc("0000-01-01T23:59:01+23:59"), Ok((Timestamp::MIN.unix_seconds() + 1, 0)));
+        assert_eq!(rfc("9999-12-31T00:00:00-23:59"), Ok((Timestamp::MAX.unix_seconds() - 59, 0)));
         for text in [
             "",
             "2021-01-01",
@@ -277,18 +367,45 @@ mod tests {
         }
     }
 
+    /// The two readers of `YYYY-MM-DDTHH:MM:SS` (one per word size) agree on
+    /// every input: the valid ones, and each with any byte changed to any value.
+    #[test]
+    fn both_head_readers_agree() {
+        for text in
+            ["2021-09-18T03:31:56Z", "0000-01-01t00:00:00Z", "9999-12-31T23:59:59.5+01:00", "2021-13-45T99:99:99Z"]
+        {
+            assert!(head_by_words(text.as_bytes()).is_some(), "{text}");
+            for at in 0..19 {
+                for byte in 0..=u8::MAX {
+                    let mut changed = text.as_bytes().to_vec();
+                    changed[at] = byte;
+                    assert_eq!(head_by_words(&changed), head_by_bytes(&changed), "{changed:?}");
+                }
+            }
+            assert_eq!((head_by_words(&text.as_bytes()[..18]), head_by_bytes(&text.as_bytes()[..18])), (None, None));
+        }
+    }
+
     #[test]
     fn event_times() {
         let t = Timestamp::parse_event_time;
         assert_eq!(t("21 Jan 2019 09:00:43 GMT").map(|t| t.unix_seconds()), Ok(1_548_061_243));
         assert_eq!(t("1 Mar 2020 00:00:00 GMT").map(|t| t.unix_seconds()), Ok(1_583_020_800));
         assert_eq!(t("30 Feb 2020 00:00:00 GMT"), Err(TimestampError::OutOfRange));
+        assert_eq!(t("0 Feb 2020 00:00:00 GMT"), Err(TimestampError::OutOfRange));
+        assert_eq!(t("09 Dec 2020 23:59:60 GMT").map(|t| t.to_string()).as_deref(), Ok("2020-12-10T00:00:00Z"));
         for bad in [
             "21 January 2019 09:00:43 GMT",
             "21 jan 2019 09:00:43 GMT",
             "21 Jan 2019 09:00:43 UTC",
             "021 Jan 2019 09:00:43 GMT",
             "21 Jan 19 09:00:43 GMT",
+            "x Jan 2019 09:00:43 GMT",
+            "2x Jan 2019 09:00:43 GMT",
+            " 1 Jan 2019 09:00:43 GMT",
+            "1 Jan 2019 09:00:43 GMT ",
+            "1 Jan 2019 9:00:43 GMT",
+            "",
         ] {
             assert_eq!(t(bad), Err(TimestampError::Syntax), "{bad}");
         }
@@ -309,7 +426,7 @@ mod tests {
         // Every day for 800 years round-trips through the two conversions.
         for days in (-200 * 366..600 * 366).step_by(1) {
             let (y, m, d) = civil_from_days(days);
-            assert_eq!(i64::from(days_from_civil(y as i32, m, d)), days);
+            assert_eq!(i64::from(days_from_civil(y as u32, m, d)), days);
         }
     }
 }

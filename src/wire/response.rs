@@ -630,36 +630,11 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
 }
 
 /// A field name, or a token in a field value, equals `lower` (lower-case
-/// letters, digits and `-`), ignoring case: `b | 0x20` lower-cases a letter
-/// and leaves a digit or `-` as it is; the other bytes it would map onto
-/// those are control bytes httparse refuses in names and values.
-/// Eight bytes at a time; a name of eight bytes or more ends with one more
-/// word that overlaps the last one (every name this decoder reads has ten
-/// bytes or more).
+/// letters, digits and `-`), ignoring case ([`crate::text::eq_name`]: the
+/// bytes a digit or `-` would be taken for are control bytes, which httparse
+/// refuses in names and values).
 fn is_name(name: &[u8], lower: &[u8]) -> bool {
-    const CASE: u64 = u64::from_ne_bytes([0x20; 8]);
-    let word = |bytes: &[u8], at: usize| {
-        bytes.get(at..at + 8).and_then(|chunk| <[u8; 8]>::try_from(chunk).ok()).map_or(0, u64::from_ne_bytes)
-    };
-    let len = name.len();
-    if len != lower.len() {
-        return false;
-    }
-    let Some(last) = len.checked_sub(8) else {
-        return name.iter().zip(lower).all(|(&b, &l)| b | 0x20 == l);
-    };
-    // Words at 0, 8, 16, ..., and the last one at `len - 8` (overlapping).
-    let mut at = 0;
-    loop {
-        let at_word = at.min(last);
-        if word(name, at_word) | CASE != word(lower, at_word) {
-            return false;
-        }
-        if at_word == last {
-            return true;
-        }
-        at += 8;
-    }
+    crate::text::eq_name(name, lower, true)
 }
 
 /// The next item of a comma-separated field value, trimmed (empty items
