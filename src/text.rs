@@ -122,6 +122,7 @@ pub(crate) fn eq_name(bytes: &[u8], name: &[u8], fold: bool) -> bool {
     match len {
         0..4 => bytes.iter().zip(name).all(|(&b, &n)| !differ(u64::from(b), u64::from(n))),
         4..8 => !differ(word4(bytes, 0), word4(name, 0)) && !differ(word4(bytes, len - 4), word4(name, len - 4)),
+        8..=16 => !differ(word8(bytes, 0), word8(name, 0)) && !differ(word8(bytes, len - 8), word8(name, len - 8)),
         _ => {
             // Words at 0, 8, 16, ..., and the last one at `len - 8` (overlapping).
             let last = len - 8;

@@ -207,3 +207,51 @@ fn adversarial_json_gives_typed_errors() {
         Err(DocumentError::Json(e)) if e.kind == TooManyMembers
     ));
 }
+
+/// The three hostile inputs of the typed-layer issue, as a caller meets them.
+#[test]
+fn hostile_inputs_of_the_typed_layer_issue() {
+    use imds::parse::json::{JsonLimits, parse_with};
+    use imds::parse::{MAX_UNKNOWN_KEYS, TimestampError};
+    // 1. A limit of 255 once turned the depth check off: 10^5 `[` overflowed
+    // the stack. Every limit holds, and nesting costs no stack.
+    let deep = "[".repeat(100_000);
+    for max_depth in [16u8, 254, 255] {
+        let e = parse_with(deep.as_bytes(), JsonLimits { max_depth }).unwrap_err();
+        assert_eq!((e.offset, e.kind), (usize::from(max_depth), JsonErrorKind::TooDeep));
+    }
+    let nested = format!("{}{}", "[".repeat(255), "]".repeat(255));
+    assert!(parse_with(nested.as_bytes(), JsonLimits { max_depth: 255 }).is_ok());
+
+    // 2. Keys picked to collide in the old Bloom filter made every key re-scan
+    // its object (10.8 s for 60 KB). Keys are now compared with their own
+    // object's earlier keys only, at most a table of them: such a document is
+    // refused at its 17th unknown key (a typed document) or its 65th (any
+    // JSON), early in the body, not after re-reading it.
+    let mut doc = String::new();
+    for level in 0..15 {
+        doc.push('{');
+        for k in 0..127 {
+            doc.push_str(&format!(r#""Aa{level:02}{k:03}BBAa":"{}","#, "v".repeat(20)));
+        }
+        doc.push_str(r#""x":"#);
+    }
+    doc.push('1');
+    doc.push_str(&"}".repeat(15));
+    assert!(doc.len() > 60_000);
+    let e = match IdentityDocument::parse(doc.as_bytes()) {
+        Err(DocumentError::Json(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(e.kind, JsonErrorKind::TooManyMembers);
+    assert!(e.offset < 40 * (MAX_UNKNOWN_KEYS + 1), "refused at byte {}", e.offset);
+    let e = json::parse(doc.as_bytes()).unwrap_err();
+    assert_eq!(e.kind, JsonErrorKind::TooManyMembers);
+    assert!(e.offset < 40 * 65, "refused at byte {}", e.offset);
+
+    // 3. An offset that moves the instant past 9999 came out as "10000-…".
+    let body = br#"{"AccessKeyId":"a","SecretAccessKey":"s","Token":"t","Expiration":"9999-12-31T23:59:59-23:59"}"#;
+    assert_eq!(Credentials::parse(body), Err(DocumentError::InvalidTime("Expiration", TimestampError::OutOfRange)));
+    let body = br#"{"AccessKeyId":"a","SecretAccessKey":"s","Token":"t","Expiration":"9999-12-31T23:59:59+23:59"}"#;
+    assert_eq!(Credentials::parse(body).unwrap().expiration.to_string(), "9999-12-31T00:00:59Z");
+}

@@ -1,7 +1,11 @@
 //! imds on a Cortex-M4: a token `PUT`, a `GET` of a chunked listing through
 //! `driver::run`, the listing parsed and joined; then a `GET` with the cached
-//! token on a painted stack, whose high-water mark is reported. Semihosting
-//! prints the results and exits (0 when the answers are right).
+//! token on a painted stack, whose high-water mark is reported. With typed
+//! documents in (features), their parses on a painted stack too, and the
+//! stack of a document nested 1 and 16 deep. With `credentials-flow`, the
+//! whole `CredentialsFlow` instead: token, extended role listing,
+//! credentials, parse, as EC2 answers them. Semihosting prints the results
+//! and exits (0 when the answers are right).
 #![no_std]
 #![no_main]
 
@@ -9,7 +13,7 @@ use core::hint::black_box;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hio};
-use imds::driver::{ManualClock, MemoryTransport, run};
+use imds::driver::{ManualClock, MemoryTransport, complete, run};
 use imds::parse::Listing;
 use imds::wire::MAX_REQUEST_LEN;
 use imds::{BodyMode, Client, Config, path};
@@ -22,6 +26,10 @@ const LISTING: &[u8] =
 const VALUE: &[u8] = b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21590\r\nContent-Type: text/plain\r\n\
 Accept-Ranges: none\r\nContent-Length: 19\r\nServer: EC2ws\r\nConnection: close\r\n\r\ni-0a1b2c3d4e5f60718";
 
+/// The receive buffer: a head and the largest body read (the credentials
+/// document, 470 bytes, in the flow).
+const RX: usize = if cfg!(feature = "credentials-flow") { 1024 } else { 512 };
+
 /// Bytes of stack painted below the current one.
 const PAINTED: usize = 8 * 1024;
 const PAINT: u8 = 0xa5;
@@ -32,18 +40,23 @@ const PAINT: u8 = 0xa5;
 struct Memory {
     client: Client<'static>,
     tx: [u8; MAX_REQUEST_LEN],
-    rx: [u8; 512],
+    rx: [u8; RX],
     joined: [u8; path::MAX_PATH_LEN],
-    line: [u8; 200],
+    line: [u8; 240],
 }
 
 static mut MEMORY: Memory = Memory {
     client: Client::new(Config::DEFAULT, 7),
     tx: [0; MAX_REQUEST_LEN],
-    rx: [0; 512],
+    rx: [0; RX],
     joined: [0; path::MAX_PATH_LEN],
-    line: [0; 200],
+    line: [0; 240],
 };
+
+/// The extended role listing and the role's credentials, as EC2 serves them.
+const ROLE_LISTING: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n\r\nimds-emulator-role";
+const CREDENTIALS: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 470\r\nConnection: close\r\n\r\n{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAQ3EGRGZX7EXAMPLE\",\n  \"SecretAccessKey\" : \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\",\n  \"Token\" : \"IQoJb3JpZ2luX2VjEKj//////////wEaCXVzLWVhc3QtMSJHMEUCIQDhZ4exampleSessionTokenPartOneAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\n  \"Expiration\" : \"2026-11-26T21:47:55Z\",\n  \"AccountId\" : \"123456789012\"\n}";
 
 /// The emulated service: the response to `request`.
 fn answer(request: &[u8]) -> Option<&'static [u8]> {
@@ -53,6 +66,10 @@ fn answer(request: &[u8]) -> Option<&'static [u8]> {
         TOKEN
     } else if starts(b"GET /latest/meta-data/ ") {
         LISTING
+    } else if starts(b"GET /latest/meta-data/iam/security-credentials-extended/ ") {
+        ROLE_LISTING
+    } else if starts(b"GET /latest/meta-data/iam/security-credentials-extended/imds-emulator-role ") {
+        CREDENTIALS
     } else {
         VALUE
     })
@@ -137,6 +154,38 @@ fn documents() -> usize {
     total
 }
 
+/// An identity document with an unknown value nested `DEPTH` deep (the
+/// default limit is 16): its parse's stack against a flat one's is the stack
+/// a nesting level costs.
+#[cfg(feature = "identity")]
+#[inline(never)]
+fn nested_identity(deep: bool) -> usize {
+    let body: &[u8] = match deep {
+        // The root, 14 arrays and an object: 16 deep, the default limit.
+        true => br#"{"region":"eu-west-1","x":[[[[[[[[[[[[[[{"y":1}]]]]]]]]]]]]]]}"#,
+        false => br#"{"region":"eu-west-1","x":{"y":1}}"#,
+    };
+    imds::parse::IdentityDocument::parse(black_box(body)).map_or(0, |d| d.region.map_or(0, |r| r.as_bytes().len()))
+}
+
+/// The whole credentials flow, as an appliance runs it: the number of bytes
+/// of the access key id it got (20), or 0 (or 0 at once without the feature).
+#[inline(never)]
+fn credentials_flow(memory: &mut Memory) -> usize {
+    if !cfg!(feature = "credentials-flow") {
+        return 0;
+    }
+    let Memory { client, tx, rx, .. } = memory;
+    let mut transport = MemoryTransport::new(answer);
+    let mut clock = ManualClock::new(imds::Instant::from_millis(0));
+    let mut flow = imds::CredentialsFlow::new();
+    // 2026-11-26T15:30:00Z, between LastUpdated and Expiration.
+    let wall_now = imds::parse::Timestamp::from_unix(1_795_707_000);
+    let mut fetch = flow.fetch(wall_now);
+    let fetched = complete(client, &mut transport, &mut clock, tx, rx, &mut fetch);
+    fetched.map_or(0, |f| f.credentials.access_key_id.as_bytes().len() * usize::from(!f.stale))
+}
+
 /// Fills `PAINTED` bytes below the stack pointer with `PAINT`.
 #[inline(never)]
 fn paint() -> usize {
@@ -163,34 +212,83 @@ fn main() -> ! {
     // SAFETY: the only access to MEMORY, before any interrupt exists.
     let memory = unsafe { &mut *core::ptr::addr_of_mut!(MEMORY) };
     let mut out = hio::hstdout().ok();
+    if cfg!(feature = "credentials-flow") {
+        flow_main(memory, out.as_mut());
+    }
     let sp = paint();
     let joined = listing_session(memory);
     let first = high_water(sp);
     let sp = paint();
     let cached = cached_get(memory);
     let stack = high_water(sp);
-    black_box(documents());
-    if let Some(out) = out.as_mut() {
-        // Printed without core::fmt, which would weigh more than what it
-        // measures: each `#` of the text is the next number.
-        const TEXT: &str = "imds firmware: listing joined # bytes of paths; cached GET body # bytes; \
-            stack: session # bytes, cached GET # bytes; Client # bytes, Operation # bytes\n";
-        let numbers = [joined, cached, first, stack, core::mem::size_of::<Client>(), imds::REQUEST_STATE_BYTES];
-        let mut numbers = numbers.into_iter();
-        let mut line = Line { bytes: &mut memory.line, len: 0 };
-        for &byte in TEXT.as_bytes() {
-            match byte {
-                b'#' => line.number(numbers.next().unwrap_or_default()),
-                _ => line.byte(byte),
-            }
-        }
-        let _ = out.write_all(line.bytes.get(..line.len).unwrap_or_default());
+    let sp = paint();
+    let parsed = documents();
+    let documents_stack = high_water(sp);
+    // Printed without core::fmt, which would weigh more than what it
+    // measures: each `#` of the text is the next number.
+    print(
+        out.as_mut(),
+        memory,
+        "imds firmware: listing joined # bytes of paths; cached GET body # bytes; \
+            stack: session # bytes, cached GET # bytes, documents # bytes; Client # bytes, Operation # bytes\n",
+        &[joined, cached, first, stack, documents_stack, core::mem::size_of::<Client>(), imds::REQUEST_STATE_BYTES],
+    );
+    #[cfg(feature = "identity")]
+    {
+        let sp = paint();
+        let flat = nested_identity(false);
+        let flat_stack = high_water(sp);
+        let sp = paint();
+        let deep = nested_identity(true);
+        let deep_stack = high_water(sp);
+        print(
+            out.as_mut(),
+            memory,
+            "imds firmware: stack: nested 1 deep # bytes, 16 deep # bytes (region # and # bytes)\n",
+            &[flat_stack, deep_stack, flat, deep],
+        );
     }
-    let ok = joined == "/latest/meta-data/ami-id/latest/meta-data/iam//latest/meta-data/0=my-key".len() && cached == 19;
+    let ok = joined == "/latest/meta-data/ami-id/latest/meta-data/iam//latest/meta-data/0=my-key".len()
+        && cached == 19
+        && (parsed > 0)
+            == cfg!(any(
+                feature = "identity",
+                feature = "credentials",
+                feature = "iam-info",
+                feature = "spot-action",
+                feature = "rebalance",
+                feature = "maintenance"
+            ));
     debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {
         cortex_m::asm::wfi();
     }
+}
+
+/// The credentials-flow firmware: the flow on a painted stack, one line, exit.
+fn flow_main(memory: &mut Memory, out: Option<&mut hio::HostStream>) -> ! {
+    let sp = paint();
+    let key = credentials_flow(memory);
+    let stack = high_water(sp);
+    print(out, memory, "imds firmware: credentials flow: access key # bytes; stack # bytes\n", &[key, stack]);
+    debug::exit(if key == 20 { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Writes `text` with each `#` the next of `numbers`, over semihosting.
+fn print(out: Option<&mut hio::HostStream>, memory: &mut Memory, text: &str, numbers: &[usize]) {
+    let Some(out) = out else { return };
+    let mut numbers = numbers.iter();
+    let mut line = Line { bytes: &mut memory.line, len: 0 };
+    for &byte in text.as_bytes() {
+        match byte {
+            b'#' => line.number(numbers.next().copied().unwrap_or_default()),
+            _ => line.byte(byte),
+        }
+    }
+    let _ = out.write_all(line.bytes.get(..line.len).unwrap_or_default());
 }
 
 /// A line of output, built without core::fmt.

@@ -552,12 +552,17 @@ pub fn walk(data: &[u8]) {
     assert!(requests <= 1 + attempts * limits.max_nodes as usize, "{requests} requests");
 }
 
-/// Fuzz input: a JSON document. Checked against serde_json as an oracle: what
-/// the scanner accepts, serde_json accepts (but for numbers too large for an
-/// f64, which are valid JSON); what serde_json accepts and the scanner refuses
-/// is a duplicate key, nesting past the depth limit, or too many members. An
-/// accepted document prints (compact) to a document that parses to the same
-/// text; every string unescapes into exactly its unescaped length.
+/// Fuzz input: a JSON document, checked against serde_json as an oracle
+/// (differential): within the scanner's limits, both accept or both refuse,
+/// and what both accept has the same values (strings unescaped, numbers
+/// equal as integers when written as integers and as correctly rounded
+/// floats otherwise, objects member by member). The scanner's own refusals
+/// of valid JSON are its limits and its duplicate check: nesting past 16, more
+/// than MAX_OPEN_KEYS open keys, a key repeated in its object. serde_json's
+/// own refusals of valid JSON: numbers past f64 and nesting past 128.
+/// Beyond that: an accepted document prints (compact) to a document that
+/// parses to the same text; every string unescapes into exactly its
+/// unescaped length.
 pub fn json(data: &[u8]) {
     use imds::parse::json::{self, JsonErrorKind, Value};
     let ours = json::parse(data);
@@ -565,14 +570,17 @@ pub fn json(data: &[u8]) {
     match (&ours, &theirs) {
         (Ok(_), Err(e)) => {
             let message = e.to_string();
-            assert!(message.contains("number out of range"), "accepted what serde_json refuses: {message}");
+            assert!(
+                message.contains("number out of range") || message.contains("recursion limit"),
+                "accepted what serde_json refuses: {message}"
+            );
         }
         (Err(e), Ok(_)) => assert!(
             matches!(e.kind, JsonErrorKind::DuplicateKey | JsonErrorKind::TooDeep | JsonErrorKind::TooManyMembers),
             "refused valid JSON: {e:?}"
         ),
         (Err(e), Err(_)) => assert!(e.offset <= data.len(), "offset {} past {}", e.offset, data.len()),
-        (Ok(_), Ok(_)) => {}
+        (Ok(ours), Ok(theirs)) => same_value(*ours, theirs),
     }
     let Ok(root) = ours else { return };
     let compact = root.to_string();
@@ -597,7 +605,46 @@ pub fn json(data: &[u8]) {
         assert_eq!(text, s.to_string());
         assert_eq!(s.unescape_into(&mut buf[..len.saturating_sub(1)]).is_err(), len > 0);
         assert!(s.eq_str(&text));
+        assert!(s.eq_ignore_ascii_case(&text.to_ascii_uppercase()));
+        assert_eq!(s.as_str().is_some(), !s.has_escapes());
     });
+}
+
+/// The scanner's value and serde_json's are the same JSON value.
+fn same_value(ours: imds::parse::json::Value<'_>, theirs: &serde_json::Value) {
+    use imds::parse::json::Value;
+    match (ours, theirs) {
+        (Value::Null, serde_json::Value::Null) => {}
+        (Value::Bool(a), serde_json::Value::Bool(b)) => assert_eq!(a, *b),
+        (Value::String(a), serde_json::Value::String(b)) => assert_eq!(&a.to_string(), b),
+        (Value::Number(a), serde_json::Value::Number(b)) => {
+            let raw = a.raw();
+            if let (false, Ok(ours)) = (raw.contains(['.', 'e', 'E']), raw.parse::<i128>()) {
+                // Written as an integer (that i128 holds): exactly that integer.
+                match (b.as_u64(), b.as_i64()) {
+                    (Some(u), _) => assert_eq!(ours, i128::from(u), "{raw}"),
+                    (None, Some(i)) => assert_eq!(ours, i128::from(i), "{raw}"),
+                    _ => assert_eq!(a.as_f64(), b.as_f64(), "{raw}"),
+                }
+            } else {
+                assert_eq!(a.as_f64(), b.as_f64(), "{raw}");
+            }
+        }
+        (Value::Array(a), serde_json::Value::Array(b)) => {
+            assert_eq!(a.iter().count(), b.len());
+            for (x, y) in a.iter().zip(b) {
+                same_value(x, y);
+            }
+        }
+        (Value::Object(a), serde_json::Value::Object(b)) => {
+            // Duplicates are refused by the scanner: the members are b's keys.
+            assert_eq!(a.members().count(), b.len());
+            for (key, value) in a.members() {
+                same_value(value, b.get(&key.to_string()).expect("the same keys"));
+            }
+        }
+        (ours, theirs) => panic!("different values: {ours:?} and {theirs:?}"),
+    }
 }
 
 /// Fuzz input: a byte choosing the document type, then a body. Parsing never

@@ -191,8 +191,8 @@ impl<'a> Strings<'a> {
 enum Slot<'s, 'a> {
     Text(&'s mut Option<JsonStr<'a>>),
     Texts(&'s mut Option<Strings<'a>>),
-    /// A time, read by the parser of its form.
-    Time(&'s mut Option<Timestamp>, fn(&[u8]) -> Result<Timestamp, TimestampError>),
+    /// A time, in the schema's form ([`Schema::time`]).
+    Time(&'s mut Option<Timestamp>),
 }
 
 /// A document's known fields: `names[i]` goes to slot `i`; `alias` names a
@@ -203,6 +203,8 @@ struct Schema {
     names: &'static [&'static str],
     alias: Option<(&'static str, usize)>,
     fold: bool,
+    /// The parser of the document's times (one form a document).
+    time: fn(&[u8]) -> Result<Timestamp, TimestampError>,
 }
 
 impl Schema {
@@ -270,22 +272,23 @@ impl<'k, 'a> Reader<'k, 'a> {
     }
 
     /// A string value into its slot (a text or a time).
-    fn string(&mut self, slot: &mut Slot<'_, 'a>, text: JsonStr<'a>, name: &'static str) {
+    fn string(&mut self, slot: &mut Slot<'_, 'a>, text: JsonStr<'a>, name: &'static str, schema: &Schema) {
         match slot {
             Slot::Text(place) => **place = Some(text),
-            Slot::Time(place, parse) => time(place, text, name, *parse).map_or_else(|e| self.note(e), |()| ()),
+            Slot::Time(place) => time(place, text, name, schema.time).map_or_else(|e| self.note(e), |()| ()),
             Slot::Texts(_) => {}
         }
     }
 
     /// Reads the rest of the value `first` begins, only checking it.
-    fn skip(&mut self, first: Token) -> Result<(), JsonError> {
-        self.scanner.value(first, Some(&mut self.keys)).map(|_| ())
+    fn skip(&mut self, first: Token) {
+        self.scanner.skip(first, Some(&mut self.keys));
     }
 
     /// The members of the object whose `{` was the last token, known fields
-    /// into `slots`.
-    fn object(&mut self, schema: &Schema, slots: &mut [Slot<'_, 'a>]) -> Result<(), JsonError> {
+    /// into `slots`. A JSON error fails the scanner, which [`Reader::finish`]
+    /// reports: every loop here ends at [`Token::Error`].
+    fn object(&mut self, schema: &Schema, slots: &mut [Slot<'_, 'a>]) {
         let depth = self.scanner.depth();
         let (mut seen, mut next) = (0u32, 0);
         loop {
@@ -297,44 +300,52 @@ impl<'k, 'a> Reader<'k, 'a> {
                 _ => schema.slot(key, read == KeyRead::Escaped, next),
             };
             let (Some(i), Some(slot)) = (known, known.and_then(|i| slots.get_mut(i))) else {
-                self.keys.insert(key, depth, at)?;
-                let first = self.scanner.next()?;
-                self.skip(first)?;
+                if let Err(e) = self.keys.insert(key, depth, at) {
+                    self.scanner.fail(e.offset, e.kind);
+                }
+                let first = self.scanner.step();
+                self.skip(first);
                 continue;
             };
-            let name = schema.names.get(i).copied().unwrap_or_default();
+            let name = match read {
+                KeyRead::Guessed => guess,
+                _ => schema.names.get(i).copied().unwrap_or_default(),
+            };
             next = i + 1;
-            if seen >> i & 1 == 1 {
+            // Schemas have fewer than 32 names (a test holds them to it).
+            let bit = 1u32.wrapping_shl(i as u32);
+            if seen & bit != 0 {
                 self.note(Problem::Duplicate(name));
             }
-            seen |= 1 << i;
+            seen |= bit;
             // The common case, a string where one goes, without a token.
             if !matches!(slot, Slot::Texts(_))
                 && let Some(text) = self.scanner.string_value()
             {
-                self.string(slot, text, name);
+                self.string(slot, text, name, schema);
                 continue;
             }
             if self.scanner.null_value() {
                 continue;
             }
-            let wrong = match (slot, self.scanner.next()?) {
+            let wrong = match (slot, self.scanner.step()) {
                 (_, Token::Null) => false,
-                (slot @ (Slot::Text(_) | Slot::Time(..)), Token::Str) => {
+                (_, Token::Error) => break,
+                (slot @ (Slot::Text(_) | Slot::Time(_)), Token::Str) => {
                     let text = self.scanner.text();
-                    self.string(slot, text, name);
+                    self.string(slot, text, name, schema);
                     false
                 }
                 (Slot::Texts(place), Token::Array) => {
                     let from = self.scanner.start();
                     let mut all_strings = true;
                     loop {
-                        match self.scanner.next()? {
-                            Token::Close => break,
+                        match self.scanner.step() {
+                            Token::Close | Token::Error => break,
                             Token::Str => {}
                             other => {
                                 all_strings = false;
-                                self.skip(other)?;
+                                self.skip(other);
                             }
                         }
                     }
@@ -344,7 +355,7 @@ impl<'k, 'a> Reader<'k, 'a> {
                     !all_strings
                 }
                 (_, other) => {
-                    self.skip(other)?;
+                    self.skip(other);
                     true
                 }
             };
@@ -352,10 +363,8 @@ impl<'k, 'a> Reader<'k, 'a> {
                 self.note(Problem::WrongType(name));
             }
         }
-        self.scanner.check()?;
         // The object closed: its unknown keys leave the table.
         self.keys.close(self.scanner.depth());
-        Ok(())
     }
 }
 
@@ -378,10 +387,9 @@ impl<'k, 'a> Reader<'k, 'a> {
     }
 
     /// A value where an object must be: checked, and noted.
-    fn not_an_object(&mut self, first: Token) -> Result<(), JsonError> {
-        self.skip(first)?;
+    fn not_an_object(&mut self, first: Token) {
+        self.skip(first);
         self.note(Problem::NotAnObject);
-        Ok(())
     }
 
     /// The end of the body; the first problem, if any.
@@ -395,9 +403,9 @@ impl<'k, 'a> Reader<'k, 'a> {
 fn read<'a>(body: &'a [u8], schema: &Schema, slots: &mut [Slot<'_, 'a>]) -> Result<(), DocumentError> {
     let mut table = KeyTable::<MAX_UNKNOWN_KEYS>::new();
     let mut reader = Reader::new(body, &mut table);
-    match reader.scanner.next()? {
-        Token::Object => reader.object(schema, slots)?,
-        other => reader.not_an_object(other)?,
+    match reader.scanner.step() {
+        Token::Object => reader.object(schema, slots),
+        other => reader.not_an_object(other),
     }
     reader.finish()
 }
@@ -415,7 +423,7 @@ fn success(code: Option<JsonStr<'_>>) -> Result<(), DocumentError> {
 }
 
 /// `/latest/dynamic/instance-identity/document`: every field, `null` as `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct IdentityDocument<'a> {
     /// `accountId`.
@@ -473,44 +481,51 @@ impl<'a> IdentityDocument<'a> {
             ],
             alias: None,
             fold: false,
+            time: Timestamp::rfc3339,
         };
-        let mut doc = IdentityDocument::default();
-        let IdentityDocument {
+        // Separate fields, and the document made at the end from them: no
+        // zeroing of a whole document, and no copy of one.
+        let (mut account_id, mut architecture, mut availability_zone, mut image_id, mut instance_id) =
+            (None, None, None, None, None);
+        let (mut instance_type, mut kernel_id, mut private_ip, mut ramdisk_id, mut region, mut version) =
+            (None, None, None, None, None, None);
+        let (mut billing_products, mut devpay_product_codes, mut marketplace_product_codes, mut pending_time) =
+            (None, None, None, None);
+        let mut slots = [
+            Slot::Text(&mut account_id),
+            Slot::Text(&mut architecture),
+            Slot::Text(&mut availability_zone),
+            Slot::Texts(&mut billing_products),
+            Slot::Texts(&mut devpay_product_codes),
+            Slot::Texts(&mut marketplace_product_codes),
+            Slot::Text(&mut image_id),
+            Slot::Text(&mut instance_id),
+            Slot::Text(&mut instance_type),
+            Slot::Text(&mut kernel_id),
+            Slot::Time(&mut pending_time),
+            Slot::Text(&mut private_ip),
+            Slot::Text(&mut ramdisk_id),
+            Slot::Text(&mut region),
+            Slot::Text(&mut version),
+        ];
+        read(body, &SCHEMA, &mut slots)?;
+        Ok(IdentityDocument {
             account_id,
             architecture,
             availability_zone,
             billing_products,
             devpay_product_codes,
+            marketplace_product_codes,
             image_id,
             instance_id,
             instance_type,
             kernel_id,
-            marketplace_product_codes,
             pending_time,
             private_ip,
             ramdisk_id,
             region,
             version,
-        } = &mut doc;
-        let mut slots = [
-            Slot::Text(account_id),
-            Slot::Text(architecture),
-            Slot::Text(availability_zone),
-            Slot::Texts(billing_products),
-            Slot::Texts(devpay_product_codes),
-            Slot::Texts(marketplace_product_codes),
-            Slot::Text(image_id),
-            Slot::Text(instance_id),
-            Slot::Text(instance_type),
-            Slot::Text(kernel_id),
-            Slot::Time(pending_time, Timestamp::rfc3339),
-            Slot::Text(private_ip),
-            Slot::Text(ramdisk_id),
-            Slot::Text(region),
-            Slot::Text(version),
-        ];
-        read(body, &SCHEMA, &mut slots)?;
-        Ok(doc)
+        })
     }
 }
 
@@ -533,14 +548,11 @@ impl<'a> IamInfo<'a> {
             names: &["Code", "LastUpdated", "InstanceProfileArn", "InstanceProfileId"],
             alias: None,
             fold: false,
+            time: Timestamp::rfc3339,
         };
         let (mut code, mut last_updated, mut arn, mut id) = (None, None, None, None);
-        let mut slots = [
-            Slot::Text(&mut code),
-            Slot::Time(&mut last_updated, Timestamp::rfc3339),
-            Slot::Text(&mut arn),
-            Slot::Text(&mut id),
-        ];
+        let mut slots =
+            [Slot::Text(&mut code), Slot::Time(&mut last_updated), Slot::Text(&mut arn), Slot::Text(&mut id)];
         read(body, &SCHEMA, &mut slots)?;
         success(code)?;
         Ok(IamInfo {
@@ -591,17 +603,18 @@ impl<'a> Credentials<'a> {
             ],
             alias: Some(("SessionToken", 5)),
             fold: true,
+            time: Timestamp::rfc3339,
         };
         let (mut code, mut key, mut secret, mut token) = (None, None, None, None);
         let (mut expiration, mut account_id, mut last_updated, mut kind) = (None, None, None, None);
         let mut slots = [
             Slot::Text(&mut code),
-            Slot::Time(&mut last_updated, Timestamp::rfc3339),
+            Slot::Time(&mut last_updated),
             Slot::Text(&mut kind),
             Slot::Text(&mut key),
             Slot::Text(&mut secret),
             Slot::Text(&mut token),
-            Slot::Time(&mut expiration, Timestamp::rfc3339),
+            Slot::Time(&mut expiration),
             Slot::Text(&mut account_id),
         ];
         read(body, &SCHEMA, &mut slots)?;
@@ -660,9 +673,10 @@ pub struct SpotAction<'a> {
 impl<'a> SpotAction<'a> {
     /// Parses the notice.
     pub fn parse(body: &'a [u8]) -> Result<SpotAction<'a>, DocumentError> {
-        const SCHEMA: Schema = Schema { names: &["action", "time"], alias: None, fold: false };
+        const SCHEMA: Schema =
+            Schema { names: &["action", "time"], alias: None, fold: false, time: Timestamp::rfc3339 };
         let (mut action, mut time) = (None, None);
-        read(body, &SCHEMA, &mut [Slot::Text(&mut action), Slot::Time(&mut time, Timestamp::rfc3339)])?;
+        read(body, &SCHEMA, &mut [Slot::Text(&mut action), Slot::Time(&mut time)])?;
         let action = required(action, "action")?;
         let kind = match action.as_bytes() {
             b"terminate" if !action.has_escapes() => SpotActionKind::Terminate,
@@ -688,9 +702,9 @@ pub struct RebalanceRecommendation {
 impl RebalanceRecommendation {
     /// Parses the notice.
     pub fn parse(body: &[u8]) -> Result<RebalanceRecommendation, DocumentError> {
-        const SCHEMA: Schema = Schema { names: &["noticeTime"], alias: None, fold: false };
+        const SCHEMA: Schema = Schema { names: &["noticeTime"], alias: None, fold: false, time: Timestamp::rfc3339 };
         let mut notice = None;
-        read(body, &SCHEMA, &mut [Slot::Time(&mut notice, Timestamp::rfc3339)])?;
+        read(body, &SCHEMA, &mut [Slot::Time(&mut notice)])?;
         Ok(RebalanceRecommendation { notice_time: required(notice, "noticeTime")? })
     }
 }
@@ -727,22 +741,28 @@ impl<'a> MaintenanceEvents<'a> {
     pub fn parse(body: &'a [u8]) -> Result<MaintenanceEvents<'a>, DocumentError> {
         let mut table = KeyTable::<MAX_UNKNOWN_KEYS>::new();
         let mut reader = Reader::new(body, &mut table);
-        let first = reader.scanner.next()?;
+        let first = reader.scanner.step();
         let from = reader.scanner.start();
         if first != Token::Array {
-            reader.not_an_object(first)?;
+            reader.not_an_object(first);
         } else {
             loop {
-                match reader.scanner.next()? {
-                    Token::Close => break,
+                match reader.scanner.step() {
+                    Token::Close | Token::Error => break,
                     Token::Object => {
                         let mut event = Event::default();
-                        reader.object(&EVENT, &mut event.slots())?;
-                        if let (None, Err(DocumentError::MissingField(name))) = (reader.problem, event.finish()) {
+                        reader.object(&EVENT, &mut event.slots());
+                        // The two fields an event must have.
+                        let missing = match (event.code, event.not_before) {
+                            (None, _) => Some("Code"),
+                            (_, None) => Some("NotBefore"),
+                            _ => None,
+                        };
+                        if let (None, Some(name)) = (reader.problem, missing) {
                             reader.note(Problem::Missing(name));
                         }
                     }
-                    other => reader.not_an_object(other)?,
+                    other => reader.not_an_object(other),
                 }
             }
         }
@@ -770,6 +790,7 @@ const EVENT: Schema = Schema {
     names: &["Code", "Description", "EventId", "NotBefore", "NotAfter", "NotBeforeDeadline", "State"],
     alias: None,
     fold: false,
+    time: Timestamp::event_time,
 };
 
 /// One event's fields as read.
@@ -791,14 +812,14 @@ impl<'a> Event<'a> {
             Slot::Text(code),
             Slot::Text(description),
             Slot::Text(event_id),
-            Slot::Time(not_before, Timestamp::event_time),
-            Slot::Time(not_after, Timestamp::event_time),
-            Slot::Time(not_before_deadline, Timestamp::event_time),
+            Slot::Time(not_before),
+            Slot::Time(not_after),
+            Slot::Time(not_before_deadline),
             Slot::Text(state),
         ]
     }
 
-    fn finish(self) -> Result<MaintenanceEvent<'a>, DocumentError> {
+    fn finish(&self) -> Result<MaintenanceEvent<'a>, DocumentError> {
         Ok(MaintenanceEvent {
             code: required(self.code, "Code")?,
             description: self.description,

@@ -252,7 +252,8 @@ impl<'a> Scanner<'a> {
 
     /// Fails the scanner: [`Token::Error`], and `kind` at `offset` for good.
     #[cold]
-    fn fail(&mut self, offset: usize, kind: JsonErrorKind) -> Token {
+    #[inline(never)]
+    pub(crate) fn fail(&mut self, offset: usize, kind: JsonErrorKind) -> Token {
         if self.expect != expect::FAILED {
             self.error = JsonError { offset, kind };
             self.expect = expect::FAILED;
@@ -409,7 +410,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next token ([`Token::Error`] once wrong).
-    fn step(&mut self) -> Token {
+    pub(crate) fn step(&mut self) -> Token {
         use expect::*;
         loop {
             let byte = self.skip_ws();
@@ -455,6 +456,7 @@ impl<'a> Scanner<'a> {
         self.objects.get(word).is_some_and(|w| w >> bit & 1 == 1)
     }
 
+    #[cfg_attr(not(all(target_pointer_width = "64", not(imds_small))), inline(never))]
     fn after_value(&mut self) {
         self.expect = if self.depth == 0 { expect::END } else { expect::COMMA | expect::CLOSE };
     }
@@ -541,34 +543,47 @@ impl<'a> Scanner<'a> {
     /// scalar), its keys checked in `keys` (`None` for a document checked
     /// already); the value, borrowing the document. `first` is a token the
     /// scanner gave where a value goes (a key or a close reads as `null`).
-    pub(crate) fn value(&mut self, first: Token, mut keys: Option<&mut Keys<'_, 'a>>) -> Result<Value<'a>, JsonError> {
+    pub(crate) fn value(&mut self, first: Token, keys: Option<&mut Keys<'_, 'a>>) -> Result<Value<'a>, JsonError> {
         let from = self.start;
         let scalar = match first {
             Token::Str => Value::String(self.text),
             Token::Number => Value::Number(Number { raw: core::str::from_utf8(self.token()).unwrap_or_default() }),
             Token::True => Value::Bool(true),
             Token::False => Value::Bool(false),
-            Token::Object | Token::Array => Value::Null,
-            Token::Error => return Err(self.error),
-            Token::Null | Token::Key | Token::Close => Value::Null,
+            Token::Object | Token::Array => {
+                self.skip(first, keys);
+                let bytes = self.since(from);
+                if first == Token::Object { Value::Object(Object { bytes }) } else { Value::Array(Array { bytes }) }
+            }
+            Token::Null | Token::Key | Token::Close | Token::Error => Value::Null,
         };
+        self.check().map(|()| scalar)
+    }
+
+    /// Reads the rest of the container `first` opened, if it opened one, its
+    /// keys checked in `keys`: the scanner fails if it is wrong.
+    pub(crate) fn skip(&mut self, first: Token, mut keys: Option<&mut Keys<'_, 'a>>) {
         if !matches!(first, Token::Object | Token::Array) {
-            return Ok(scalar);
+            return;
         }
         let outside = self.depth.saturating_sub(1);
         while self.depth > outside {
-            match (self.next()?, keys.as_deref_mut()) {
-                (Token::Key, Some(keys)) => keys.insert(self.text, self.depth, self.start)?,
+            match (self.step(), keys.as_deref_mut()) {
+                (Token::Key, Some(keys)) => {
+                    if let Err(e) = keys.insert(self.text, self.depth, self.start) {
+                        self.fail(e.offset, e.kind);
+                    }
+                }
                 (Token::Close, Some(keys)) => keys.close(self.depth),
+                (Token::Error, _) => return,
                 _ => {}
             }
         }
-        let bytes = self.since(from);
-        Ok(if first == Token::Object { Value::Object(Object { bytes }) } else { Value::Array(Array { bytes }) })
     }
 }
 
 /// The first byte from `at` on that is not whitespace (or the end).
+#[cfg_attr(all(target_pointer_width = "64", not(imds_small)), inline(always))]
 fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(at) {
         at += 1;
@@ -652,8 +667,8 @@ fn scan_string_rest(bytes: &[u8], from: usize) -> (usize, u8) {
         let rest = bytes.get(at..).unwrap_or_default();
         let kind = match rest.first() {
             Some(b'"') => return (at, status),
-            Some(b'\\') => match escape_len(rest) {
-                Ok(len) => {
+            Some(b'\\') => match escape(rest) {
+                Ok((_, len)) => {
                     status = ESCAPED;
                     len
                 }
@@ -755,23 +770,30 @@ fn number_len(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-/// The length of the escape at the front of `bytes` (a backslash), a
-/// surrogate pair taken as one.
-fn escape_len(bytes: &[u8]) -> Result<usize, JsonErrorKind> {
-    match bytes.get(1) {
-        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(2),
-        Some(b'u') => match hex4(bytes.get(2..6)).ok_or(JsonErrorKind::InvalidUnicodeEscape)? {
-            0xd800..=0xdbff => match (bytes.get(6..8), hex4(bytes.get(8..12))) {
-                (Some(b"\\u"), Some(0xdc00..=0xdfff)) => Ok(12),
-                (Some(b"\\u"), None) => Err(JsonErrorKind::InvalidUnicodeEscape),
-                _ => Err(JsonErrorKind::LoneSurrogate),
-            },
-            0xdc00..=0xdfff => Err(JsonErrorKind::LoneSurrogate),
-            _ => Ok(6),
-        },
-        Some(_) => Err(JsonErrorKind::InvalidEscape),
-        None => Err(JsonErrorKind::UnexpectedEnd),
-    }
+/// The escape at the front of `bytes` (a backslash): the code point it
+/// stands for and its length, a surrogate pair taken as one. One function
+/// for checking escapes as they are scanned and decoding them afterwards.
+fn escape(bytes: &[u8]) -> Result<(u32, usize), JsonErrorKind> {
+    let hex = |at: usize| hex4(bytes.get(at..at + 4)).map(u32::from).ok_or(JsonErrorKind::InvalidUnicodeEscape);
+    let simple = |byte: u8| b"\"\\/bfnrt".iter().position(|&b| b == byte).and_then(|i| b"\"\\/\x08\x0c\n\r\t".get(i));
+    let code = match bytes.get(1).copied() {
+        Some(b'u') => {
+            return match hex(2)? {
+                high @ 0xd800..0xdc00 => match (bytes.get(6..8), hex(8)) {
+                    (Some(b"\\u"), Ok(low @ 0xdc00..0xe000)) => {
+                        Ok((0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00), 12))
+                    }
+                    (Some(b"\\u"), Err(e)) => Err(e),
+                    _ => Err(JsonErrorKind::LoneSurrogate),
+                },
+                0xdc00..0xe000 => Err(JsonErrorKind::LoneSurrogate),
+                unit => Ok((unit, 6)),
+            };
+        }
+        Some(byte) => u32::from(*simple(byte).ok_or(JsonErrorKind::InvalidEscape)?),
+        None => return Err(JsonErrorKind::UnexpectedEnd),
+    };
+    Ok((code, 2))
 }
 
 fn hex4(digits: Option<&[u8]>) -> Option<u16> {
@@ -787,15 +809,26 @@ fn hex4(digits: Option<&[u8]>) -> Option<u16> {
     })
 }
 
-/// A key table of `N` entries: each key of an open object, with its depth.
-/// Not zeroed when made (a `heapless::Vec`): making one costs nothing.
-pub(crate) type KeyTable<'a, const N: usize> = heapless::Vec<(JsonStr<'a>, u8), N>;
+/// A key table of `N` entries: each key of an open object, and its depth
+/// beside it (8 bytes and 1 a key on a 32-bit target). Not zeroed when made
+/// (`heapless::Vec`s): making one costs nothing.
+pub(crate) struct KeyTable<'a, const N: usize> {
+    keys: heapless::Vec<JsonStr<'a>, N>,
+    depths: heapless::Vec<u8, N>,
+}
+
+impl<'a, const N: usize> KeyTable<'a, N> {
+    pub(crate) const fn new() -> KeyTable<'a, N> {
+        KeyTable { keys: heapless::Vec::new(), depths: heapless::Vec::new() }
+    }
+}
 
 /// The duplicate check: the keys of the objects open at once, with their
 /// depth, in a table the caller sizes. A key is compared with the keys before
 /// it at its depth (its object's); an object's keys leave when it closes.
 pub(crate) struct Keys<'k, 'a> {
-    keys: &'k mut heapless::vec::VecView<(JsonStr<'a>, u8)>,
+    keys: &'k mut heapless::vec::VecView<JsonStr<'a>>,
+    depths: &'k mut heapless::vec::VecView<u8>,
     /// Keys compared, for the tests that bound the work.
     #[cfg(test)]
     compared: usize,
@@ -803,9 +836,11 @@ pub(crate) struct Keys<'k, 'a> {
 
 impl<'k, 'a> Keys<'k, 'a> {
     pub(crate) fn new<const N: usize>(table: &'k mut KeyTable<'a, N>) -> Keys<'k, 'a> {
-        table.clear();
+        table.keys.clear();
+        table.depths.clear();
         Keys {
-            keys: table.as_mut_view(),
+            keys: table.keys.as_mut_view(),
+            depths: table.depths.as_mut_view(),
             #[cfg(test)]
             compared: 0,
         }
@@ -815,7 +850,7 @@ impl<'k, 'a> Keys<'k, 'a> {
     /// [`JsonErrorKind::DuplicateKey`] if that object had it already, a
     /// [`JsonErrorKind::TooManyMembers`] when the table is full.
     pub(crate) fn insert(&mut self, key: JsonStr<'a>, depth: u8, offset: usize) -> Result<(), JsonError> {
-        let same_object = self.keys.iter().rev().take_while(|(_, d)| *d == depth);
+        let same_object = self.keys.iter().zip(self.depths.iter()).rev().take_while(|(_, d)| **d == depth);
         #[cfg(test)]
         {
             self.compared += same_object.clone().count();
@@ -823,12 +858,15 @@ impl<'k, 'a> Keys<'k, 'a> {
         if same_object.into_iter().any(|(earlier, _)| *earlier == key) {
             return Err(JsonError { offset, kind: JsonErrorKind::DuplicateKey });
         }
-        self.keys.push((key, depth)).map_err(|_| JsonError { offset, kind: JsonErrorKind::TooManyMembers })
+        let full = JsonError { offset, kind: JsonErrorKind::TooManyMembers };
+        self.keys.push(key).map_err(|_| full)?;
+        self.depths.push(depth).map_err(|_| full)
     }
 
     /// Forgets the keys of objects deeper than `depth` (they have closed).
     pub(crate) fn close(&mut self, depth: u8) {
-        while self.keys.last().is_some_and(|(_, d)| *d > depth) {
+        while self.depths.last().is_some_and(|d| *d > depth) {
+            self.depths.pop();
             self.keys.pop();
         }
     }
@@ -876,7 +914,7 @@ impl<'a> JsonStr<'a> {
 
     /// Its UTF-8 bytes, unescaped.
     pub(crate) fn bytes(&self) -> Unescaped<'a> {
-        Unescaped { rest: self.raw, pending: [0; 4], next: 0, end: 0 }
+        Unescaped { rest: self.raw, pending: 0, plain: false }
     }
 
     /// Bytes of its UTF-8 text once unescaped.
@@ -900,12 +938,13 @@ impl<'a> JsonStr<'a> {
 
     /// True when its unescaped text is `text`.
     pub fn eq_str(&self, text: &str) -> bool {
-        crate::text::eq_name(self.raw, text.as_bytes(), false) || self.has_escapes() && self.bytes().eq(text.bytes())
+        crate::text::eq_name(self.raw, text.as_bytes(), false)
+            || self.has_escapes() && same_text(self.bytes(), plain(text), false)
     }
 
     /// True when its unescaped text is `text`, ignoring ASCII case.
     pub fn eq_ignore_ascii_case(&self, text: &str) -> bool {
-        self.bytes().map(|b| b.to_ascii_lowercase()).eq(text.bytes().map(|b| b.to_ascii_lowercase()))
+        same_text(self.bytes(), plain(text), true)
     }
 }
 
@@ -913,7 +952,7 @@ impl PartialEq for JsonStr<'_> {
     /// Equal when their unescaped texts are.
     fn eq(&self, other: &Self) -> bool {
         crate::text::eq_name(self.raw, other.raw, false)
-            || (self.has_escapes() || other.has_escapes()) && self.bytes().eq(other.bytes())
+            || (self.has_escapes() || other.has_escapes()) && same_text(self.bytes(), other.bytes(), false)
     }
 }
 
@@ -942,28 +981,10 @@ impl defmt::Format for JsonStr<'_> {
     }
 }
 
-/// The character of the escape at the front of checked `bytes`, and the
-/// escape's length (a surrogate pair is one escape).
-fn decode_escape(bytes: &[u8]) -> (char, usize) {
-    let c = match bytes.get(1) {
-        Some(b'b') => '\u{8}',
-        Some(b'f') => '\u{c}',
-        Some(b'n') => '\n',
-        Some(b'r') => '\r',
-        Some(b't') => '\t',
-        Some(b'u') => {
-            let unit = u32::from(hex4(bytes.get(2..6)).unwrap_or_default());
-            if (0xd800..0xdc00).contains(&unit) {
-                let low = u32::from(hex4(bytes.get(8..12)).unwrap_or_default());
-                let code = 0x10000 + ((unit - 0xd800) << 10) + low.wrapping_sub(0xdc00);
-                return (char::from_u32(code).unwrap_or_default(), 12);
-            }
-            return (char::from_u32(unit).unwrap_or_default(), 6);
-        }
-        Some(&other) => char::from(other),
-        None => '\0',
-    };
-    (c, 2)
+/// The code point of the escape at the front of checked `bytes`, and the
+/// escape's length.
+fn decode_escape(bytes: &[u8]) -> (u32, usize) {
+    escape(bytes).unwrap_or((0, 2))
 }
 
 /// A checked string's text in pieces: runs as written, escapes decoded.
@@ -981,9 +1002,9 @@ impl<'a> Iterator for Pieces<'a> {
 
     fn next(&mut self) -> Option<Piece<'a>> {
         if self.rest.first()? == &b'\\' {
-            let (c, len) = decode_escape(self.rest);
+            let (code, len) = decode_escape(self.rest);
             self.rest = self.rest.get(len..).unwrap_or_default();
-            return Some(Piece::Char(c));
+            return Some(Piece::Char(char::from_u32(code).unwrap_or_default()));
         }
         let run = self.rest.iter().position(|&b| b == b'\\').unwrap_or(self.rest.len());
         let (text, rest) = self.rest.split_at_checked(run)?;
@@ -992,33 +1013,54 @@ impl<'a> Iterator for Pieces<'a> {
     }
 }
 
-/// The unescaped UTF-8 bytes of a checked string.
+/// The unescaped UTF-8 bytes of a checked string. An escape's code point is
+/// encoded by hand; the bytes after the first wait in `pending`, low byte
+/// first (continuation bytes are never zero, so zero means none). `plain`:
+/// text that has no escapes, a backslash being a backslash.
 pub(crate) struct Unescaped<'a> {
     rest: &'a [u8],
-    pending: [u8; 4],
-    next: u8,
-    end: u8,
+    pending: u32,
+    plain: bool,
+}
+
+/// The bytes of `text`, which holds no escapes, for [`same_text`].
+fn plain(text: &str) -> Unescaped<'_> {
+    Unescaped { rest: text.as_bytes(), pending: 0, plain: true }
+}
+
+/// Two texts' unescaped bytes are the same (ignoring ASCII case when
+/// `fold`): the one comparison of escaped text, for every kind of it.
+#[inline(never)]
+fn same_text(a: Unescaped<'_>, b: Unescaped<'_>, fold: bool) -> bool {
+    let lower = |c: u8| if fold { c.to_ascii_lowercase() } else { c };
+    a.map(lower).eq(b.map(lower))
 }
 
 impl Iterator for Unescaped<'_> {
     type Item = u8;
 
     fn next(&mut self) -> Option<u8> {
-        if self.next < self.end {
-            let byte = self.pending.get(usize::from(self.next)).copied();
-            self.next += 1;
-            return byte;
+        if self.pending != 0 {
+            let byte = self.pending as u8;
+            self.pending >>= 8;
+            return Some(byte);
         }
         let (&first, rest) = self.rest.split_first()?;
-        if first != b'\\' {
+        if first != b'\\' || self.plain {
             self.rest = rest;
             return Some(first);
         }
-        let (c, len) = decode_escape(self.rest);
+        let (code, len) = decode_escape(self.rest);
         self.rest = self.rest.get(len..).unwrap_or_default();
-        self.end = c.encode_utf8(&mut self.pending).len() as u8;
-        self.next = 1;
-        self.pending.first().copied()
+        let continuation = |shift: u32| 0x80 | (code >> shift & 0x3f);
+        let (lead, pending) = match code {
+            0..0x80 => (code, 0),
+            0x80..0x800 => (0xc0 | code >> 6, continuation(0)),
+            0x800..0x10000 => (0xe0 | code >> 12, continuation(6) | continuation(0) << 8),
+            _ => (0xf0 | code >> 18, continuation(12) | continuation(6) << 8 | continuation(0) << 16),
+        };
+        self.pending = pending;
+        Some(lead as u8)
     }
 }
 

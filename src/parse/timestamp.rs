@@ -91,14 +91,18 @@ impl Timestamp {
             }
             // The first nine digits, then zeros: nanoseconds.
             for i in 0..9 {
-                nanos = nanos * 10 + if i < digits { decimal(fraction, i, i + 1) } else { 0 };
+                nanos = nanos * 10 + fraction.get(i).filter(|_| i < digits).map_or(0, |d| u32::from(d - b'0'));
             }
             rest = fraction.get(digits..).unwrap_or_default();
         }
         let offset = match rest {
             [z] if z | 0x20 == b'z' => 0,
-            [sign @ (b'+' | b'-'), hhmm @ ..] if laid_out(hhmm, b"dd:dd") => {
-                let (h, m) = (decimal(hhmm, 0, 2), decimal(hhmm, 3, 5));
+            [sign @ (b'+' | b'-'), hhmm @ ..] => {
+                let mut offset = [0; 2];
+                if !read_fields(hhmm, b"dd:dd", &mut offset) {
+                    return Err(Syntax);
+                }
+                let [h, m] = offset.map(u32::from);
                 if h > 23 || m > 59 {
                     return Err(TimestampError::OutOfRange);
                 }
@@ -125,17 +129,16 @@ impl Timestamp {
         // A day of one digit: the same layout, one byte shorter.
         let short = usize::from(bytes.get(1) == Some(&b' '));
         let layout = b"dd Mmm dddd dd:dd:dd GMT".get(short..).unwrap_or_default();
-        if !laid_out(bytes, layout) {
+        let mut fields = [0; 5];
+        if !read_fields(bytes, layout, &mut fields) {
             return Err(TimestampError::Syntax);
         }
         const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
         let name = bytes.get(3 - short..6 - short).unwrap_or_default();
         let month = MONTHS.chunks_exact(3).position(|m| m.iter().zip(name).all(|(a, b)| a == b));
         let month = month.ok_or(TimestampError::Syntax)? as u32 + 1;
-        let date = (decimal(bytes, 7 - short, 11 - short), month, decimal(bytes, 0, 2 - short));
-        let at = 12 - short;
-        let clock = (decimal(bytes, at, at + 2), decimal(bytes, at + 3, at + 5), decimal(bytes, at + 6, at + 8));
-        Ok(Timestamp { secs: civil_seconds(date, clock)?, nanos: 0 })
+        let [day, year, h, m, s] = fields.map(u32::from);
+        Ok(Timestamp { secs: civil_seconds((year, month, day), (h, m, s))?, nanos: 0 })
     }
 }
 
@@ -158,12 +161,12 @@ fn head_by_words(bytes: &[u8]) -> Option<DateTime> {
 /// [`head_by_words`] a byte at a time against the layout's text: small where
 /// 64-bit words would take two registers each.
 fn head_by_bytes(bytes: &[u8]) -> Option<DateTime> {
-    let head = bytes.get(..19)?;
-    if !laid_out(head, b"dddd-dd-ddTdd:dd:dd") {
+    let mut fields = [0; 6];
+    if !read_fields(bytes.get(..19)?, b"dddd-dd-ddTdd:dd:dd", &mut fields) {
         return None;
     }
-    let two = |at: usize| decimal(head, at, at + 2);
-    Some(((decimal(head, 0, 4), two(5), two(8)), (two(11), two(14), two(17))))
+    let [year, month, day, h, m, s] = fields.map(u32::from);
+    Some(((year, month, day), (h, m, s)))
 }
 
 /// Eight bytes laid out as digits and fixed bytes, checked as one word: a
@@ -204,38 +207,48 @@ const DATE: Layout = Layout::of(b"dddd-dd-");
 const DAY_TIME: Layout = Layout::of(b"ddTdd:dd");
 const CLOCK: Layout = Layout::of(b"dd:dd:dd");
 
-/// True when `text` is laid out as `pattern`: `d` a digit, `M` an upper-case
-/// and `m` a lower-case letter, `T` that letter in either case, any other
-/// byte itself.
-fn laid_out(text: &[u8], pattern: &[u8]) -> bool {
-    text.len() == pattern.len()
-        && text.iter().zip(pattern).all(|(&b, &p)| match p {
+/// Reads `text` laid out as `pattern` (`d` a digit, `M` an upper-case and
+/// `m` a lower-case letter, `T` that letter in either case, any other byte
+/// itself), each run of digits into the next of `fields` (of four digits at
+/// most): false if it is not laid out so. Fields of 16 bits, so that zeroing
+/// them is a few stores.
+fn read_fields(text: &[u8], pattern: &[u8], fields: &mut [u16]) -> bool {
+    let (mut field, mut in_digits) = (0, false);
+    if text.len() != pattern.len() {
+        return false;
+    }
+    for (&b, &p) in text.iter().zip(pattern) {
+        let fits = match p {
             b'd' => b.is_ascii_digit(),
             b'M' => b.is_ascii_uppercase(),
             b'm' => b.is_ascii_lowercase(),
             b'T' => b | 0x20 == b't',
             _ => b == p,
-        })
-}
-
-/// The number written in `text[from..to]`, whose bytes are digits.
-fn decimal(text: &[u8], from: usize, to: usize) -> u32 {
-    let digits = text.get(from..to).unwrap_or_default();
-    digits.iter().fold(0, |n, &d| n * 10 + u32::from(d.wrapping_sub(b'0')))
+        };
+        if !fits {
+            return false;
+        }
+        if p == b'd' {
+            match fields.get_mut(field) {
+                Some(n) => *n = *n * 10 + u16::from(b - b'0'),
+                None => return false,
+            }
+        } else if in_digits {
+            field += 1;
+        }
+        in_digits = p == b'd';
+    }
+    true
 }
 
 /// Seconds since the epoch of a UTC date (year, month, day) and time (hour,
 /// minute, second), each checked.
 fn civil_seconds((year, month, day): (u32, u32, u32), (h, m, s): (u32, u32, u32)) -> Result<i64, TimestampError> {
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(TimestampError::OutOfRange),
-    };
-    if day == 0 || day > month_days || h > 23 || m > 59 || s > 60 {
+    // 28 plus two bits a month (31 days: 3, 30 days: 2, February: 0), and a
+    // day for February 29th.
+    let month_days = 28 + (0x00ee_fbb3_u32 >> (2 * (month.wrapping_sub(1) % 16)) & 3) + u32::from(leap && month == 2);
+    if month == 0 || month > 12 || day == 0 || day > month_days || h > 23 || m > 59 || s > 60 {
         return Err(TimestampError::OutOfRange);
     }
     // Years have four digits: the day count fits 32 bits (no 64-bit division).
