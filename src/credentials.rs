@@ -2,8 +2,9 @@
 
 use core::fmt;
 
+use crate::BodyMode;
 use crate::catalog::{self, MetadataPath};
-use crate::client::{Answer, BodyMode, Client, Error, Operation};
+use crate::client::{Answer, Client, Error, Operation};
 use crate::flow::{Flow, Step};
 use crate::parse::{Credentials, DocumentError, Timestamp};
 use crate::time::Instant;

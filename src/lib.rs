@@ -11,6 +11,10 @@
 //! - [`Walk`]: a bounded walk of the metadata tree, driving a [`Client`].
 //! - [`driver`]: those loops for a blocking [`driver::Transport`] and
 //!   [`driver::Clock`]; `net` (feature `std`) has both for `std::net::TcpStream`.
+//!   The transport contract (those traits, their `async` twins and
+//!   [`driver::TransportError`]) lives one floor below the session, so the
+//!   layers import downward only: `wire` and `parse` below `client`, `client`
+//!   below `driver` (`.ci/module_cycles.py` fails CI on any import cycle).
 //! - [`wire`]: request encoding ([`wire::Request`]) and incremental response
 //!   decoding ([`wire::Decoder`] for events, [`wire::Reader`] for a receive buffer).
 //! - [`parse`]: directory listings. [`path`]: the path validator and joins.
@@ -90,14 +94,15 @@ mod std_io;
 mod text;
 mod time;
 mod token;
+mod transport;
 mod walk;
 mod watch;
 pub mod wire;
 
 pub use buffer::{BufferTooSmall, wipe};
 pub use client::{
-    Action, Answer, BodyMode, Client, Config, Error, ErrorKind, InvalidUserAgent, Operation, Phase,
-    REQUEST_STATE_BYTES, TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,
+    Action, Answer, Client, Config, Error, ErrorKind, InvalidUserAgent, Operation, Phase, REQUEST_STATE_BYTES,
+    TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,
 };
 pub use credentials::{
     CredentialsApi, CredentialsError, CredentialsFetch, CredentialsFlow, FetchedCredentials,
@@ -110,6 +115,7 @@ pub use time::Instant;
 pub use token::{MAX_TOKEN_LEN, Token, TokenError, TokenTtl, TtlOutOfRange};
 pub use walk::{Visit, Walk, WalkError, WalkLimit, WalkLimits};
 pub use watch::{DEFAULT_WATCH_INTERVAL, Notice, NoticeKind, Watch, WatchError};
+pub use wire::reader::BodyMode;
 
 /// Speed or size: on 64-bit targets the crate takes its fast paths (a
 /// `memcpy`, word-at-a-time reads, the documents' member shortcuts); on

@@ -4,8 +4,9 @@
 
 use core::fmt;
 
+use crate::BodyMode;
 use crate::catalog;
-use crate::client::{Answer, BodyMode, Client, Error, Operation};
+use crate::client::{Answer, Client, Error, Operation};
 use crate::flow::{Flow, Step};
 use crate::parse::{DocumentError, IdentityDocument};
 use crate::time::Instant;

@@ -3,8 +3,9 @@
 use core::fmt;
 use core::time::Duration;
 
+use crate::BodyMode;
 use crate::buffer::BufferTooSmall;
-use crate::client::{Answer, BodyMode, Client, Error, ErrorKind, Operation, TimeoutKind};
+use crate::client::{Answer, Client, Error, ErrorKind, Operation, TimeoutKind};
 use crate::parse::{Listing, ListingError};
 use crate::path::{self, JoinError, MAX_PATH_LEN, PathError};
 use crate::time::Instant;

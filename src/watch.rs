@@ -5,8 +5,9 @@
 use core::fmt;
 use core::time::Duration;
 
+use crate::BodyMode;
 use crate::catalog;
-use crate::client::{Answer, BodyMode, Client, Error, Operation};
+use crate::client::{Answer, Client, Error, Operation};
 use crate::parse::{DocumentError, MaintenanceEvents, RebalanceRecommendation, SpotAction};
 use crate::time::Instant;
 

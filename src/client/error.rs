@@ -3,9 +3,9 @@
 use core::fmt;
 
 use crate::buffer::BufferTooSmall;
-use crate::driver::TransportError;
 use crate::path::PathError;
 use crate::token::TokenError;
+use crate::transport::TransportError;
 use crate::wire::{DecodeError, ReadError};
 
 /// The request an error belongs to.

@@ -13,23 +13,13 @@ pub use error::{Error, ErrorKind, Phase, TimeoutKind, UsageError, reason_phrase}
 use policy::{Next, Situation};
 use token_cache::{Plan, TokenCache};
 
-use crate::driver::TransportError;
 use crate::endpoint::Endpoint;
 use crate::path;
 use crate::time::{Instant, from_ms, ms};
 use crate::token::{MAX_TOKEN_LEN, TokenError, TokenTtl};
+use crate::transport::TransportError;
+use crate::wire::reader::BodyMode;
 use crate::wire::{Advance, Body, DecodeError, Limits, ReadError, Reader, Request, ResponseHead};
-
-/// How a body is delivered: [`Client::get`]'s choice, and [`wire::Reader`](crate::wire::Reader)'s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum BodyMode {
-    /// The whole body as one slice of the receive buffer, behind the head.
-    Contiguous,
-    /// The body as a sequence of pieces ([`Action::Piece`]), each valid until the
-    /// next call; the receive buffer only needs to hold the head.
-    Streaming,
-}
 
 /// What the driver should do next; see [`Client`].
 ///

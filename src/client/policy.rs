@@ -4,7 +4,7 @@
 
 use super::config::V1Fallback;
 use super::error::{ErrorKind, Phase, TimeoutKind};
-use crate::driver::TransportError;
+use crate::transport::TransportError;
 use crate::wire::{DecodeError, EofPhase};
 
 /// Where the failed attempt stood.

@@ -7,10 +7,10 @@ use core::time::Duration;
 use embassy_net::IpAddress;
 use embassy_net::tcp::{ConnectError, TcpSocket};
 
-use crate::driver::TransportError;
-use crate::driver::asynch::{AsyncClock, AsyncTransport};
 use crate::endpoint::{Endpoint, Host, Scheme};
 use crate::time::Instant;
+use crate::transport::TransportError;
+use crate::transport::{AsyncClock, AsyncTransport};
 
 /// An [`AsyncTransport`] over one embassy-net [`TcpSocket`], reused for every
 /// connection (aborted, its RST sent, then connected again). IPv4 endpoints

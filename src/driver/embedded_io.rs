@@ -10,9 +10,9 @@ use core::time::Duration;
 
 use embedded_io::ErrorKind;
 
-use super::TransportError;
 #[cfg(feature = "embedded-io")]
 use crate::endpoint::Endpoint;
+use crate::transport::TransportError;
 
 /// What an `embedded-io` error means to the client.
 pub(super) fn transport_error(kind: ErrorKind) -> TransportError {
@@ -107,9 +107,9 @@ pub(super) mod asynch {
     use embedded_io_async::Error as _;
 
     use super::transport_error;
-    use crate::driver::TransportError;
-    use crate::driver::asynch::{AsyncClock, AsyncTransport};
     use crate::endpoint::Endpoint;
+    use crate::transport::TransportError;
+    use crate::transport::{AsyncClock, AsyncTransport};
 
     /// An [`AsyncTransport`] over `embedded_io_async::{Read, Write}` streams
     /// that `open` makes (feature `embedded-io-async`): each step is raced

@@ -13,9 +13,9 @@ mod tokio_io;
 #[cfg(feature = "tokio")]
 pub use tokio_io::{TokioClock, TokioTransport};
 
-use crate::driver::{Clock, Transport, TransportError};
 use crate::endpoint::{Endpoint, Host, Scheme};
 use crate::time::Instant;
+use crate::transport::{Clock, Transport, TransportError};
 
 /// Plain TCP to the endpoint. Refuses `https` endpoints with
 /// [`TransportError::Unsupported`]: it has no TLS.

@@ -10,10 +10,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::io_error;
-use crate::driver::TransportError;
-use crate::driver::asynch::{AsyncClock, AsyncTransport};
 use crate::endpoint::{Endpoint, Host, Scheme};
 use crate::time::Instant;
+use crate::transport::TransportError;
+use crate::transport::{AsyncClock, AsyncTransport};
 
 /// Plain TCP to the endpoint on tokio: each step bounded with
 /// `tokio::time::timeout`. Refuses `https` endpoints with

@@ -6,7 +6,7 @@
 //! LF as well as CRLF line ends. Each size line's extensions, and the trailer
 //! section, are bounded by the head limit.
 
-use super::response::DecodeError;
+use super::error::DecodeError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {

@@ -20,9 +20,21 @@
 use core::fmt;
 use core::ops::Range;
 
-use super::response::{DecodeError, Decoded, Decoder, Limits, ResponseHead, Span};
-use crate::BodyMode;
+use super::error::DecodeError;
+use super::response::{Decoded, Decoder, Limits, ResponseHead, Span};
 use crate::buffer::BufferTooSmall;
+
+/// How a body is delivered: [`Client::get`](crate::Client::get)'s choice, and
+/// [`Reader`]'s. Defined here, below the session; `imds::BodyMode` at the root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum BodyMode {
+    /// The whole body as one slice of the receive buffer, behind the head.
+    Contiguous,
+    /// The body as a sequence of pieces ([`Action::Piece`](crate::Action::Piece)), each valid until the
+    /// next call; the receive buffer only needs to hold the head.
+    Streaming,
+}
 
 /// What [`Reader::poll`] found.
 ///
