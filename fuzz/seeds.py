@@ -68,3 +68,17 @@ write("timestamp", "rfc3339", b"2026-11-26T21:47:55.123+01:00")
 write("timestamp", "event", b"21 Jan 2019 09:00:43 GMT")
 write("timestamp", "leap", b"2016-12-31T23:59:60Z")
 write("sdk_config", "profiles", b"[default]\nec2_metadata_service_endpoint = http://127.0.0.1:1338 # c\n[profile dev]\nx=y\xffhttp://[::1]:8080\xffIPv6\xfftrue")
+
+# verify: the emulator's signed identity document in each input form of the target.
+IDENTITY = os.path.join(ROOT, "emulator", "identity")
+def identity(name):
+    return open(os.path.join(IDENTITY, name), "rb").read()
+import base64
+signed = base64.b64decode(b"".join(identity("rsa2048").split()))
+write("verify", "rsa2048-body", bytes([0]) + identity("rsa2048"))
+write("verify", "signed-data", bytes([1]) + signed)
+write("verify", "certificate-der", bytes([2]) + identity("test-rsa2048-cert.der"))
+write("verify", "certificate-pem-body", bytes([3]) + identity("test-rsa2048-cert.der"))
+write("verify", "signature-body", bytes([4]) + identity("signature"))
+write("verify", "document", bytes([5]) + identity("document"))
+write("verify", "pkcs7-body", bytes([0]) + identity("pkcs7"))

@@ -95,6 +95,8 @@ mod text;
 mod time;
 mod token;
 mod transport;
+#[cfg(feature = "verify")]
+pub mod verify;
 mod walk;
 mod watch;
 pub mod wire;

@@ -74,3 +74,9 @@ fn timestamp_corpus() {
 fn sdk_config_corpus() {
     replay("sdk_config", checks::sdk_config);
 }
+
+#[cfg(feature = "verify")]
+#[test]
+fn verify_corpus() {
+    replay("verify", checks::verify);
+}

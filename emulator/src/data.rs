@@ -75,12 +75,12 @@ pub fn instance() -> BTreeMap<String, String> {
         &md("identity-credentials/ec2/info"),
         "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-26T15:12:40Z\",\n  \"AccountId\" : \"123456789012\"\n}",
     );
-    put("/latest/dynamic/instance-identity/document", &identity_document());
-    put("/latest/dynamic/instance-identity/signature", "ZW11bGF0b3Itc2lnbmF0dXJlLW5vdC1yZWFs");
-    put(
-        "/latest/dynamic/instance-identity/pkcs7",
-        "MIAGCSqGSIb3DQEHAqCAMIACAQExDzANBglghkgBZQMEAgEFADCABgkqhkiG9w0BBwGggCSABIIB",
-    );
+    // Signed as EC2 signs it, with the test keys in emulator/identity (not
+    // AWS's): bash emulator/identity/sign.sh makes these from the document.
+    put("/latest/dynamic/instance-identity/document", IDENTITY_DOCUMENT);
+    put("/latest/dynamic/instance-identity/rsa2048", include_str!("../identity/rsa2048"));
+    put("/latest/dynamic/instance-identity/signature", include_str!("../identity/signature"));
+    put("/latest/dynamic/instance-identity/pkcs7", include_str!("../identity/pkcs7"));
     put("/latest/user-data", &user_data());
     tree
 }
@@ -127,9 +127,14 @@ pub fn rfc3339(secs: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
 }
 
-fn identity_document() -> String {
-    "{\n  \"accountId\" : \"123456789012\",\n  \"architecture\" : \"arm64\",\n  \"availabilityZone\" : \"eu-west-1b\",\n  \"billingProducts\" : null,\n  \"devpayProductCodes\" : null,\n  \"marketplaceProductCodes\" : null,\n  \"imageId\" : \"ami-0f1e2d3c4b5a69788\",\n  \"instanceId\" : \"i-0a1b2c3d4e5f60718\",\n  \"instanceType\" : \"c7g.large\",\n  \"kernelId\" : null,\n  \"pendingTime\" : \"2026-11-26T09:02:11Z\",\n  \"privateIp\" : \"10.20.30.40\",\n  \"ramdiskId\" : null,\n  \"region\" : \"eu-west-1\",\n  \"version\" : \"2017-09-30\"\n}".to_owned()
-}
+/// The instance identity document, as signed (emulator/identity/document).
+pub const IDENTITY_DOCUMENT: &str = include_str!("../identity/document");
+
+/// The certificate that verifies the emulator's `rsa2048` (a test key, not AWS's).
+pub const TEST_RSA2048_CERTIFICATE: &str = include_str!("../identity/test-rsa2048-cert.pem");
+
+/// The certificate that verifies the emulator's `signature` (a test key, not AWS's).
+pub const TEST_RSA_CERTIFICATE: &str = include_str!("../identity/test-rsa-cert.pem");
 
 /// About 3 KB of cloud-init, enough for chunked encoding to split it.
 fn user_data() -> String {

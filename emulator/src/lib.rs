@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use data::instance;
+pub use data::{IDENTITY_DOCUMENT, TEST_RSA_CERTIFICATE, TEST_RSA2048_CERTIFICATE, instance};
 
 /// Misbehaviour, switchable while the emulator runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,6 +68,9 @@ pub struct Faults {
     pub rebalance_after: Option<Duration>,
     /// Scheduled maintenance events (a JSON array) served instead of `[]`.
     pub maintenance: Option<String>,
+    /// These bodies at these paths instead of the instance's (say an identity
+    /// document changed by one byte, whose signatures must then fail).
+    pub bodies: Vec<(String, String)>,
 }
 
 /// A hostile tree: `/latest/meta-data/` lists `dirs` directories (`d0/`, `d1/`,
@@ -482,9 +485,11 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
     };
     let ttl_header = remaining.filter(|_| !omit_ttl);
     let dir = if path.ends_with('/') { path.to_owned() } else { format!("{path}/") };
-    let found = match flood {
-        Some(flood) => flood.body(path),
-        None => dynamic(path, shared)
+    let replaced = shared.faults().bodies.iter().find(|(p, _)| p == path).map(|(_, body)| body.clone());
+    let found = match (replaced, flood) {
+        (Some(body), _) => Some(body),
+        (None, Some(flood)) => flood.body(path),
+        (None, None) => dynamic(path, shared)
             .unwrap_or_else(|| shared.tree.get(path).cloned().or_else(|| data::listing(&shared.tree, &dir))),
     };
     let Some(body) = found else {

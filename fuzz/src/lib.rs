@@ -757,3 +757,122 @@ pub fn sdk_config(data: &[u8]) {
         assert!(!resolved.endpoint.to_string().is_empty());
     }
 }
+
+/// Fuzz input: a byte choosing what the rest is, then bytes for
+/// `imds::verify`, around the emulator's signed identity document: 0, the
+/// rsa2048 body (base64 text); 1, the SignedData itself (encoded here as
+/// base64 lines, so the BER reader sees the mutated structure); 2, the RSA-2048
+/// certificate (DER); 3, that certificate as PEM text; 4, the signature body;
+/// 5, the document. Nothing panics; a check passes only for what was signed:
+/// the document is the same, the signature decodes to the same bytes, and a
+/// SignedData that passes holds the same signed attributes and signature
+/// (BER leaves room that changes nothing signed: the form of an indefinite
+/// length, how the content is cut into pieces, certificates it carries).
+#[cfg(feature = "verify")]
+pub fn verify(data: &[u8]) {
+    use imds::verify::{self, scratch_len};
+    const DOCUMENT: &[u8] = include_bytes!("../../emulator/identity/document");
+    const RSA2048: &[u8] = include_bytes!("../../emulator/identity/rsa2048");
+    const SIGNATURE: &[u8] = include_bytes!("../../emulator/identity/signature");
+    const CERT_DER: &[u8] = include_bytes!("../../emulator/identity/test-rsa2048-cert.der");
+    const RSA_CERT: &[u8] = include_bytes!("../../emulator/identity/test-rsa-cert.der");
+    let Some((&choice, input)) = data.split_first() else { return };
+    let decoded = |text: &[u8]| {
+        let clean: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        base64_decode(&clean)
+    };
+    let rsa2048 = |document: &[u8], body: &[u8], certificate: &[u8]| {
+        verify::rsa2048(document, body, certificate, &mut vec![0; scratch_len(body.len(), certificate.len())])
+    };
+    // What a SignedData that verifies must hold: the signed attributes and the
+    // signature of the original (its last bytes before three end-of-contents;
+    // the attributes, `[0]` of a short length, just before the signature's
+    // algorithm, rsaEncryption with NULL, and its OCTET STRING header).
+    let holds_what_was_signed = |signed: &[u8]| {
+        let original = decoded(RSA2048).unwrap_or_default();
+        let signature_at = original.len().saturating_sub(6 + 256);
+        let algorithm_at = signature_at.saturating_sub(15 + 4);
+        let attributes_at = (0..algorithm_at)
+            .rev()
+            .find(|&i| original[i] == 0xa0 && i + 2 + usize::from(original[i + 1]) == algorithm_at);
+        let attributes = &original[attributes_at.unwrap_or(0)..algorithm_at];
+        let signature = &original[signature_at..original.len() - 6];
+        let holds = |part: &[u8]| signed.windows(part.len()).any(|w| w == part);
+        assert!(attributes.len() > 100, "the oracle found the original's signed attributes");
+        holds(attributes) && holds(signature)
+    };
+    match choice % 6 {
+        0 => {
+            if rsa2048(DOCUMENT, input, CERT_DER).is_ok() {
+                let signed = decoded(input).unwrap_or_default();
+                assert!(holds_what_was_signed(&signed), "a changed body verified: {signed:?}");
+            }
+        }
+        1 => {
+            let body = base64_lines(input);
+            if rsa2048(DOCUMENT, &body, CERT_DER).is_ok() {
+                assert!(holds_what_was_signed(input), "a changed SignedData verified: {input:?}");
+            }
+        }
+        2 | 3 => {
+            let certificate = match choice % 6 {
+                2 => input.to_vec(),
+                _ => [&b"-----BEGIN CERTIFICATE-----\n"[..], &base64_lines(input), b"-----END CERTIFICATE-----\n"]
+                    .concat(),
+            };
+            let _ = verify::key_bits(&certificate, &mut vec![0; scratch_len(0, certificate.len())]);
+            let _ = rsa2048(DOCUMENT, RSA2048, &certificate);
+            let _ = verify::signature(
+                DOCUMENT,
+                SIGNATURE,
+                &certificate,
+                &mut vec![0; scratch_len(SIGNATURE.len(), certificate.len())],
+            );
+        }
+        4 => {
+            let ok = verify::signature(DOCUMENT, input, RSA_CERT, &mut vec![0; scratch_len(input.len(), 0)]).is_ok();
+            if ok {
+                assert_eq!(decoded(input), decoded(SIGNATURE), "a changed signature verified");
+            }
+        }
+        _ => {
+            if rsa2048(input, RSA2048, CERT_DER).is_ok() {
+                assert_eq!(input, DOCUMENT, "a changed document verified");
+            }
+        }
+    }
+}
+
+/// Base64 in 64-character lines (for building inputs).
+#[cfg(feature = "verify")]
+fn base64_lines(bytes: &[u8]) -> Vec<u8> {
+    use base64ct::Encoding;
+    let text = base64ct::Base64::encode_string(bytes).into_bytes();
+    text.chunks(64).flat_map(|line| line.iter().copied().chain([b'\n'])).collect()
+}
+
+/// Strict base64 (padded, canonical), for the oracle; `None` if not.
+#[cfg(feature = "verify")]
+fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let value = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    if !text.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for quad in text.chunks(4) {
+        let pad = quad.iter().rev().take_while(|&&b| b == b'=').count();
+        let mut n = 0u32;
+        for (i, &b) in quad.iter().enumerate() {
+            n |= u32::from(if i < 4 - pad { value(b)? } else { 0 }) << (18 - 6 * i);
+        }
+        out.extend((0..3 - pad).map(|i| (n >> (16 - 8 * i)) as u8));
+    }
+    Some(out)
+}
