@@ -14,7 +14,8 @@ commands:
   credentials       the IAM role's credentials as one JSON object in the credential_process
                     format (credential_process = imds credentials, in an AWS profile)
   region            the instance's Region
-  identity          the instance identity document as one JSON object
+  identity          the instance identity document as one JSON object; with --verify, only
+                    once its AWS signature verifies
   watch             one JSON line per new or changed interruption notice (spot,
                     rebalance, scheduled maintenance)
   endpoint          the endpoint the settings resolve to; sends nothing
@@ -33,6 +34,12 @@ options:
   --deadline-ms N       walk: most time in all (default 60000)
   --role NAME           credentials: the IAM role, instead of discovering it
   --redacted            credentials: \"<redacted>\" instead of the secret values
+  --verify CERT         identity: verify the rsa2048 signature (PKCS #7) with CERT, the
+                        Region's RSA-2048 certificate (PEM or DER file); print nothing unless
+                        it verifies
+  --verify-signature CERT
+                        identity: verify the base64 signature with CERT, the Region's RSA
+                        certificate (PEM or DER file)
   --interval-ms N       watch: time between rounds of polls (default 5000)
   --until-notice        watch: exit 0 after the first notice
   --emulator            start the built-in emulator on a free loopback port and use it
@@ -44,7 +51,8 @@ environment: AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOIN
 AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_V1_DISABLED, and the profile AWS_PROFILE
 (default) of AWS_CONFIG_FILE (~/.aws/config), as the AWS SDKs read them.
 
-exit status: 0 done; 1 the service or network failed (one line on stderr); 2 usage error";
+exit status: 0 done; 1 the service or network failed, or the identity document did not
+verify (one line on stderr); 2 usage error";
 
 pub enum Command {
     Get(String),
@@ -75,6 +83,10 @@ pub struct Args {
     pub redacted: bool,
     pub interval: Duration,
     pub until_notice: bool,
+    /// `--verify`: the RSA-2048 certificate's bytes, and its file's name.
+    pub verify: Option<(Vec<u8>, String)>,
+    /// `--verify-signature`: the RSA certificate's bytes, and its file's name.
+    pub verify_signature: Option<(Vec<u8>, String)>,
     pub emulator: bool,
     pub stats: bool,
     pub command: Command,
@@ -84,6 +96,18 @@ pub enum Parsed {
     Run(Box<Args>),
     Help,
     Version,
+}
+
+/// A certificate file for `option`: read, and checked to hold an RSA key of
+/// 1,024 to `max_bits` bits.
+fn certificate(option: &str, file: &str, max_bits: u32) -> Result<(Vec<u8>, String), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{option} {file}: {e}"))?;
+    let mut scratch = vec![0; imds::verify::scratch_len(0, bytes.len())];
+    match imds::verify::key_bits(&bytes, &mut scratch) {
+        Ok(bits) if (1024..=max_bits).contains(&bits) => Ok((bytes, file.to_owned())),
+        Ok(bits) => Err(format!("{option} {file}: an RSA key of {bits} bits (1024 to {max_bits} are taken)")),
+        Err(e) => Err(format!("{option} {file}: not a certificate imds can use: {e}")),
+    }
 }
 
 fn number<T: std::str::FromStr>(option: &str, value: &str, what: &str) -> Result<T, String> {
@@ -107,6 +131,8 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
         redacted: false,
         interval: imds::DEFAULT_WATCH_INTERVAL,
         until_notice: false,
+        verify: None,
+        verify_signature: None,
         emulator: false,
         stats: false,
         command: Command::Endpoint,
@@ -171,6 +197,11 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
                 parsed.interval = Duration::from_millis(ms);
             }
             Long("role") => parsed.role = Some(value(&mut parser, "--role")?),
+            Long("verify") => parsed.verify = Some(certificate("--verify", &value(&mut parser, "--verify")?, 2048)?),
+            Long("verify-signature") => {
+                let file = value(&mut parser, "--verify-signature")?;
+                parsed.verify_signature = Some(certificate("--verify-signature", &file, 4096)?);
+            }
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Value(v) => positional.push(v.into_string().map_err(|_| "arguments must be UTF-8".to_owned())?),
@@ -200,6 +231,9 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
         [] => return Err("no command (see --help)".into()),
         _ => return Err(format!("bad command {:?} (see --help)", positional.join(" "))),
     };
+    if (parsed.verify.is_some() || parsed.verify_signature.is_some()) && !matches!(parsed.command, Command::Identity) {
+        return Err("--verify and --verify-signature go with the identity command".into());
+    }
     if let Some(role) = &parsed.role {
         imds::CredentialsFlow::with_role(role).map_err(|_| format!("bad --role {role:?}: not an IAM role name"))?;
     }

@@ -31,6 +31,9 @@ use imds::{
 use imds_emulator::{Emulator, Options};
 use json::json_string;
 
+/// A signature check of `imds::verify`: document, body, certificate, scratch.
+type Check = fn(&[u8], &[u8], &[u8], &mut [u8]) -> Result<(), imds::verify::VerifyError>;
+
 /// How a command ended: its exit status, and the line for stderr.
 enum Failure {
     /// The service or the network (exit 1).
@@ -186,18 +189,41 @@ impl Session<'_> {
         write_out(out, format!("{region}\n").as_bytes())
     }
 
-    fn identity(&mut self, out: &mut impl Write) -> Result<(), Failure> {
+    fn identity(
+        &mut self,
+        verify: Option<&(Vec<u8>, String)>,
+        verify_signature: Option<&(Vec<u8>, String)>,
+        out: &mut impl Write,
+    ) -> Result<(), Failure> {
         let path = imds::catalog::INSTANCE_IDENTITY_DOCUMENT;
+        let document = self.fetch(path)?;
+        IdentityDocument::parse(&document).map_err(|e| Failure::Service(format!("{path}: {e}")))?;
+        // Verified before anything is printed.
+        let checks = [
+            (verify, imds::catalog::INSTANCE_IDENTITY_RSA2048, imds::verify::rsa2048 as Check),
+            (verify_signature, imds::catalog::INSTANCE_IDENTITY_SIGNATURE, imds::verify::signature as Check),
+        ];
+        for (certificate, path, check) in checks {
+            let Some((certificate, file)) = certificate else { continue };
+            let body = self.fetch(path)?;
+            let mut scratch = vec![0; imds::verify::scratch_len(body.len(), certificate.len())];
+            check(&document, &body, certificate, &mut scratch)
+                .map_err(|e| Failure::Service(format!("identity: not verified with {file}: {e} ({path})")))?;
+        }
+        // Valid: as served (names, values, nulls), on one line.
+        let document = imds::parse::json::parse(&document).map_err(|e| Failure::Service(format!("{path}: {e}")))?;
+        write_out(out, format!("{document}\n").as_bytes())
+    }
+
+    /// The body of a `GET` of `path`, 200 only, copied out of the receive buffer.
+    fn fetch(&mut self, path: &str) -> Result<Vec<u8>, Failure> {
         let mut operation = self.client.get(self.clock.now(), path, BodyMode::Contiguous);
         let answer = run(&mut operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {})
             .map_err(|e| Failure::Service(format!("{path}: {e}")))?;
         if !answer.found() {
-            return Err(Failure::Service(format!("{path}: 404 {}", reason_phrase(404))));
+            return Err(Failure::Service(format!("{path}: {} {}", answer.status, reason_phrase(answer.status))));
         }
-        IdentityDocument::parse(answer.body).map_err(|e| Failure::Service(format!("{path}: {e}")))?;
-        // Valid: as served (names, values, nulls), on one line.
-        let document = imds::parse::json::parse(answer.body).map_err(|e| Failure::Service(format!("{path}: {e}")))?;
-        write_out(out, format!("{document}\n").as_bytes())
+        Ok(answer.body.to_vec())
     }
 
     fn watch(&mut self, interval: Duration, until_notice: bool, out: &mut impl Write) -> Result<(), Failure> {
@@ -342,7 +368,7 @@ fn execute(args: Args) -> Result<(), Failure> {
         Command::Walk(root) => session.walk(root, args.limits, &mut stdout),
         Command::Credentials => session.credentials(args.role.as_deref(), args.redacted, &mut stdout),
         Command::Region => session.region(&mut stdout),
-        Command::Identity => session.identity(&mut stdout),
+        Command::Identity => session.identity(args.verify.as_ref(), args.verify_signature.as_ref(), &mut stdout),
         Command::Watch => session.watch(args.interval, args.until_notice, &mut stdout),
         Command::Endpoint => Ok(()),
     };

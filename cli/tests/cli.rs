@@ -412,3 +412,94 @@ fn the_endpoint_resolves_as_the_sdks_do() {
     let out = imds_with(&["--emulator", "get", "/latest/meta-data/ami-id"], &[("AWS_EC2_METADATA_DISABLED", "no")]);
     assert_eq!(out.status.code(), Some(0), "only true disables, as in the SDKs");
 }
+
+/// `imds identity --verify CERT`: the document only once its rsa2048 (and,
+/// with `--verify-signature`, its signature) verifies; the four ways of being
+/// wrong each exit 1 with nothing on stdout and one line naming the failure;
+/// a certificate that cannot be used is a usage error (exit 2), before
+/// anything is sent.
+#[test]
+fn identity_verified_or_nothing() {
+    let identity = concat!(env!("CARGO_MANIFEST_DIR"), "/../emulator/identity/");
+    let cert = |name: &str| format!("{identity}{name}");
+    let rsa2048_cert = cert("test-rsa2048-cert.pem");
+    let out = imds(&["--emulator", "identity", "--verify", &rsa2048_cert]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.starts_with(b"{\"accountId\":\"123456789012\""));
+    let out =
+        imds(&["--emulator", "identity", "--verify-signature", &cert("test-rsa-cert.der"), "--verify", &rsa2048_cert]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let document = imds_emulator::IDENTITY_DOCUMENT;
+    let rsa2048 = std::fs::read_to_string(cert("rsa2048")).unwrap();
+    // One changed byte of the document.
+    let changed_document = document.replacen("123456789012", "123456789013", 1);
+    // One changed bit of the signature: a base64 character near the end
+    // (in the RSA signature) changed to its neighbour.
+    let at = rsa2048.trim_end().len() - 30;
+    let mut changed_signature = rsa2048.clone().into_bytes();
+    changed_signature[at] = if changed_signature[at] == b'A' { b'B' } else { b'A' };
+    let changed_signature = String::from_utf8(changed_signature).unwrap();
+    // Content that is not the document: another document's rsa2048 (the
+    // emulator's own, served for a document with an extra field).
+    let other_document = document.replacen("{\n", "{\n  \"extra\" : null,\n", 1);
+    /// What is served differently (a path and its body), with which
+    /// certificate, and the failure it must give.
+    struct Case<'a> {
+        what: &'a str,
+        served: Option<(&'a str, String)>,
+        certificate: &'a str,
+        failure: &'a str,
+    }
+    const DOCUMENT: &str = "/latest/dynamic/instance-identity/document";
+    let content_mismatch = "the signed content is not the document";
+    let cases = [
+        Case {
+            what: "a changed document",
+            served: Some((DOCUMENT, changed_document)),
+            certificate: &rsa2048_cert,
+            failure: content_mismatch,
+        },
+        Case {
+            what: "a changed signature",
+            served: Some(("/latest/dynamic/instance-identity/rsa2048", changed_signature)),
+            certificate: &rsa2048_cert,
+            failure: "the signature does not verify",
+        },
+        Case {
+            what: "another certificate",
+            served: None,
+            certificate: &cert("test-rsa-cert.pem"),
+            failure: "signed by another certificate",
+        },
+        Case {
+            what: "content not the document",
+            served: Some((DOCUMENT, other_document)),
+            certificate: &rsa2048_cert,
+            failure: content_mismatch,
+        },
+    ];
+    for Case { what, served, certificate, failure } in cases {
+        let bodies = served.into_iter().map(|(p, b)| (p.to_owned(), b)).collect();
+        let emulator =
+            Emulator::start(Options { faults: Faults { bodies, ..Faults::default() }, ..Options::default() }).unwrap();
+        let out = imds(&["--endpoint", &emulator.url(), "identity", "--verify", certificate]);
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{what}: printed {:?}", String::from_utf8_lossy(&out.stdout));
+        let line = stderr(&out);
+        assert!(line.lines().count() == 1 && line.contains(failure), "{what}: {line}");
+    }
+    // Usage errors: no file, an unreadable one, not a certificate, the wrong command.
+    for args in [
+        &["--emulator", "identity", "--verify", "/nonexistent/cert.pem"][..],
+        &["--emulator", "identity", "--verify", identity],
+        &["--emulator", "identity", "--verify", &cert("document")],
+        &["--emulator", "identity", "--verify", &cert("test-dsa-cert.pem")],
+        &["--emulator", "region", "--verify", &rsa2048_cert],
+        &["--emulator", "identity", "--verify"],
+    ] {
+        let out = imds(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
