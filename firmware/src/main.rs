@@ -31,7 +31,7 @@ Accept-Ranges: none\r\nContent-Length: 19\r\nServer: EC2ws\r\nConnection: close\
 const RX: usize = if cfg!(feature = "credentials-flow") { 1024 } else { 512 };
 
 /// Bytes of stack painted below the current one.
-const PAINTED: usize = 8 * 1024;
+const PAINTED: usize = 32 * 1024;
 const PAINT: u8 = 0xa5;
 
 /// The session, and the caller's buffers (and this program's own, for joined
@@ -186,6 +186,35 @@ fn credentials_flow(memory: &mut Memory) -> usize {
     fetched.map_or(0, |f| f.credentials.access_key_id.as_bytes().len() * usize::from(!f.stale))
 }
 
+/// The emulator's identity document, its rsa2048 body, and the certificate
+/// that verifies it (DER, as a firmware would keep it in flash).
+#[cfg(feature = "verify")]
+mod identity {
+    pub const DOCUMENT: &[u8] = include_bytes!("../../emulator/identity/document");
+    pub const RSA2048: &[u8] = include_bytes!("../../emulator/identity/rsa2048");
+    pub const CERTIFICATE: &[u8] = include_bytes!("../../emulator/identity/test-rsa2048-cert.der");
+}
+
+/// Room for the rsa2048 body's base64 (a DER certificate needs none): static,
+/// like `tx` and `rx`.
+#[cfg(feature = "verify")]
+static mut SCRATCH: [u8; 1536] = [0; 1536];
+
+/// Verifies the emulator's identity document: 1 if it verifies, 0 if not (or
+/// 0 at once without the feature).
+#[inline(never)]
+fn verify_identity() -> usize {
+    #[cfg(feature = "verify")]
+    {
+        // SAFETY: the only access to SCRATCH, from the one thread there is.
+        let scratch = unsafe { &mut *core::ptr::addr_of_mut!(SCRATCH) };
+        let (document, body) = (black_box(identity::DOCUMENT), black_box(identity::RSA2048));
+        return usize::from(imds::verify::rsa2048(document, body, identity::CERTIFICATE, scratch).is_ok());
+    }
+    #[allow(unreachable_code)]
+    0
+}
+
 /// Fills `PAINTED` bytes below the stack pointer with `PAINT`.
 #[inline(never)]
 fn paint() -> usize {
@@ -233,6 +262,20 @@ fn main() -> ! {
             stack: session # bytes, cached GET # bytes, documents # bytes; Client # bytes, Operation # bytes\n",
         &[joined, cached, first, stack, documents_stack, core::mem::size_of::<Client>(), imds::REQUEST_STATE_BYTES],
     );
+    if cfg!(feature = "verify") {
+        let sp = paint();
+        let verified = verify_identity();
+        let stack = high_water(sp);
+        print(
+            out.as_mut(),
+            memory,
+            "imds firmware: verify: rsa2048 verified # (1 yes); stack # bytes\n",
+            &[verified, stack],
+        );
+        if verified != 1 {
+            debug::exit(debug::EXIT_FAILURE);
+        }
+    }
     #[cfg(feature = "identity")]
     {
         let sp = paint();

@@ -2,6 +2,7 @@
 //! the host with `panic = "abort"` and no global allocator. If anything in the
 //! dependency graph links std, the build fails with "duplicate lang item
 //! `panic_impl`"; if anything needs alloc, with "no global memory allocator found".
+//! `imds::verify` is in too (feature `verify`).
 #![no_std]
 #![no_main]
 
@@ -137,6 +138,20 @@ eu-west-1"[..]
     total
 }
 
+/// Both identity-document checks, on the emulator's signed document.
+fn verified() -> usize {
+    const DOCUMENT: &[u8] = include_bytes!("../../emulator/identity/document");
+    const RSA2048: &[u8] = include_bytes!("../../emulator/identity/rsa2048");
+    const SIGNATURE: &[u8] = include_bytes!("../../emulator/identity/signature");
+    const RSA2048_CERTIFICATE: &[u8] = include_bytes!("../../emulator/identity/test-rsa2048-cert.pem");
+    const RSA_CERTIFICATE: &[u8] = include_bytes!("../../emulator/identity/test-rsa-cert.der");
+    let mut scratch = [0u8; imds::verify::scratch_len(RSA2048.len(), RSA2048_CERTIFICATE.len())];
+    let ok = |result: Result<(), imds::verify::VerifyError>| usize::from(result.is_ok());
+    let rsa2048 = imds::verify::rsa2048(black_box(DOCUMENT), RSA2048, RSA2048_CERTIFICATE, &mut scratch);
+    let signature = imds::verify::signature(black_box(DOCUMENT), SIGNATURE, RSA_CERTIFICATE, &mut scratch);
+    ok(rsa2048) * ok(signature)
+}
+
 fn exercise() -> usize {
     let mut total = 0;
     let endpoint = Endpoint::parse(black_box("http://[::1]:8080")).unwrap_or(Endpoint::IPV6);
@@ -193,7 +208,7 @@ fn exercise() -> usize {
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     // 0 when everything above did its job.
-    let all = [exercise(), session(), async_session(), typed()];
+    let all = [exercise(), session(), async_session(), typed(), verified()];
     if all.iter().all(|&n| black_box(n) > 0) { 0 } else { 1 }
 }
 
