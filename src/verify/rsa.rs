@@ -1,10 +1,9 @@
 //! RSASSA-PKCS1-v1_5 verification with SHA-256 (RFC 8017, 8.2.2): `s^e mod n`
-//! by crypto-bigint's Montgomery arithmetic, and the encoded message compared
+//! by crypto-bigint's modular arithmetic, and the encoded message compared
 //! with the one expected, byte for byte. Nothing here is secret: a public key,
 //! a signature and a digest.
 
-use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use crypto_bigint::{Limb, Odd, Uint, Word};
+use crypto_bigint::{Limb, NonZero, Uint, Word};
 
 use super::VerifyError;
 
@@ -46,17 +45,14 @@ pub(crate) fn verify<const LIMBS: usize>(
     };
     // The public exponent: at most 32 bits (the certificate's parse checked).
     let e = key.exponent.iter().fold(0u32, |e, &b| e << 8 | u32::from(b));
-    let n: Option<Odd<Uint<LIMBS>>> = Odd::new(n).into();
-    let n = n.ok_or(VerifyError::NotRsaKey)?;
+    let n: Option<NonZero<Uint<LIMBS>>> = NonZero::new(n).into();
+    let n = n.filter(|n| n.as_ref().is_odd().into()).ok_or(VerifyError::NotRsaKey)?;
     if s >= *n.as_ref() {
         return Err(VerifyError::BadSignature);
     }
-    let params = FixedMontyParams::new_vartime(n);
-    let m = power(FixedMontyForm::new(&s, &params), e).retrieve();
-    // The message's last k bytes, big-endian (the rest is zero: m < n).
-    let encoded = m.to_be_bytes();
-    let encoded: &[u8] = encoded.as_ref();
-    let message = encoded.get(encoded.len().saturating_sub(k)..).unwrap_or_default();
+    let m = power(&s, e, &n);
+    // The message: m's last k bytes, big-endian (the rest is zero: m < n),
+    // against the encoding expected (RFC 8017, 9.2: 00 01 ff.. 00 DigestInfo).
     let padding = k - SHA256_DIGEST_INFO.len() - 32 - 3;
     let expected = [0x00, 0x01]
         .iter()
@@ -64,7 +60,9 @@ pub(crate) fn verify<const LIMBS: usize>(
         .chain(&[0x00])
         .chain(&SHA256_DIGEST_INFO)
         .chain(digest);
-    match message.iter().eq(expected) {
+    let limbs = m.as_limbs();
+    let byte = |i: usize| limbs.get(i / Limb::BYTES).map_or(0, |l| (l.0 >> (8 * (i % Limb::BYTES))) as u8);
+    match (0..k).rev().map(byte).eq(expected.copied()) {
         true => Ok(()),
         false => Err(VerifyError::BadSignature),
     }
@@ -84,19 +82,47 @@ fn uint<const LIMBS: usize>(bytes: &[u8]) -> Option<Uint<LIMBS>> {
     Some(Uint::new(limbs))
 }
 
-/// `base^e` by squaring and multiplying, the exponent's bits from the top:
-/// for 65537, sixteen squarings and a multiplication (crypto-bigint's
-/// Montgomery `square` and `mul`). Its `pow` keeps a table of sixteen powers
-/// (4 KiB on the stack for a 2,048-bit key), which a public exponent this
-/// small does not need. Variable time, as a public key allows.
-fn power<const LIMBS: usize>(base: FixedMontyForm<LIMBS>, e: u32) -> FixedMontyForm<LIMBS> {
+/// `base^e mod n` by squaring and multiplying, the exponent's bits from the
+/// top: for 65537, sixteen squarings and a multiplication, each a widening
+/// product and a remainder (crypto-bigint's `square_mod_vartime` and
+/// `mul_mod_vartime`). Not Montgomery's: its parameters and forms (five
+/// numbers each, passed by value) took 8 KiB of a Cortex-M4's stack for a
+/// 2,048-bit key, for seventeen products. Variable time, as a public key allows.
+#[inline(never)]
+fn power<const LIMBS: usize>(base: &Uint<LIMBS>, e: u32, n: &NonZero<Uint<LIMBS>>) -> Uint<LIMBS> {
     let top = 31u32.saturating_sub(e.leading_zeros());
-    let mut acc = base;
+    let mut acc = *base;
     for bit in (0..top).rev() {
-        acc = acc.square();
+        acc = square_mod(&acc, n);
         if e >> bit & 1 == 1 {
-            acc = acc.mul(&base);
+            acc = mul_mod(&acc, base, n);
         }
     }
     acc
+}
+
+/// `a² mod n`: the double-width square, then its remainder, each out of line
+/// so that only one of their temporaries is on the stack at a time.
+fn square_mod<const LIMBS: usize>(a: &Uint<LIMBS>, n: &NonZero<Uint<LIMBS>>) -> Uint<LIMBS> {
+    remainder(square(a), n)
+}
+
+/// `a × b mod n`, the same way.
+fn mul_mod<const LIMBS: usize>(a: &Uint<LIMBS>, b: &Uint<LIMBS>, n: &NonZero<Uint<LIMBS>>) -> Uint<LIMBS> {
+    remainder(product(a, b), n)
+}
+
+#[inline(never)]
+fn square<const LIMBS: usize>(a: &Uint<LIMBS>) -> (Uint<LIMBS>, Uint<LIMBS>) {
+    a.widening_square()
+}
+
+#[inline(never)]
+fn product<const LIMBS: usize>(a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> (Uint<LIMBS>, Uint<LIMBS>) {
+    a.widening_mul(b)
+}
+
+#[inline(never)]
+fn remainder<const LIMBS: usize>(wide: (Uint<LIMBS>, Uint<LIMBS>), n: &NonZero<Uint<LIMBS>>) -> Uint<LIMBS> {
+    Uint::rem_wide_vartime(wide, n)
 }
