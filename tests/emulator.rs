@@ -284,3 +284,52 @@ fn the_emulator_stops_by_itself() {
     std::thread::sleep(Duration::from_millis(50));
     assert!(s.get("/latest/meta-data/ami-id").is_err(), "no more than max_requests");
 }
+
+/// What clients rely on, answered as EC2 answers it: a leaf asked with a
+/// final slash (botocore's `placement/availability-zone/`, ec2-metadata's
+/// `user-data/`), the dated API versions, `dynamic/fws/instance-monitoring`,
+/// and live `Date` and `Last-Modified` headers.
+#[test]
+fn answers_as_ec2_does() {
+    let emulator = emulator(Options::default());
+    let mut s = Session::new(&emulator, Config::default());
+    let zone = s.get("/latest/meta-data/placement/availability-zone").unwrap();
+    assert_eq!(s.get("/latest/meta-data/placement/availability-zone/").unwrap(), zone);
+    assert_eq!(s.get("/latest/user-data/").unwrap(), s.get("/latest/user-data").unwrap());
+    assert_eq!(s.get("/latest/meta-data/nope/").unwrap().0, 404, "an unknown path stays 404 with a slash");
+    // A directory asked without its slash is still its listing.
+    assert_eq!(s.get("/latest/meta-data/placement").unwrap(), s.get("/latest/meta-data/placement/").unwrap());
+    // `/` lists the dated versions, then latest; each serves the tree.
+    let (_, versions) = s.get("/").unwrap();
+    let versions = String::from_utf8(versions).unwrap();
+    assert!(versions.starts_with("1.0\n2007-01-19\n") && versions.ends_with("\n2016-09-02\nlatest"), "{versions}");
+    for version in ["2009-04-04", "2016-09-02", "1.0"] {
+        assert_eq!(
+            s.get(&format!("/{version}/meta-data/instance-id")).unwrap(),
+            s.get("/latest/meta-data/instance-id").unwrap()
+        );
+        assert_eq!(s.get(&format!("/{version}/meta-data/")).unwrap(), s.get("/latest/meta-data/").unwrap());
+    }
+    assert_eq!(s.get("/2099-01-01/meta-data/instance-id").unwrap().0, 404, "not a version");
+    assert_eq!(s.get("/latest/dynamic/fws/instance-monitoring").unwrap(), (200, b"disabled".to_vec()));
+    let (_, dynamic) = s.get("/latest/dynamic/").unwrap();
+    assert_eq!(String::from_utf8(dynamic).unwrap(), "fws/\ninstance-identity/");
+    // Date is now (to the minute), Last-Modified not after it.
+    let service = emulator.service();
+    let token =
+        match service.answer(b"PUT /latest/api/token HTTP/1.1\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\n\r\n") {
+            imds_emulator::Answer::Reply { bytes, .. } => {
+                String::from_utf8(bytes).unwrap().rsplit("\r\n").next().unwrap().to_owned()
+            }
+            other => panic!("{other:?}"),
+        };
+    let request = format!("GET /latest/meta-data/ami-id HTTP/1.1\r\nX-aws-ec2-metadata-token: {token}\r\n\r\n");
+    let imds_emulator::Answer::Reply { bytes, .. } = service.answer(request.as_bytes()) else { panic!() };
+    let head = String::from_utf8(bytes).unwrap();
+    let header = |name: &str| head.lines().find_map(|l| l.strip_prefix(name)).unwrap().to_owned();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let (date, modified) = (header("Date: "), header("Last-Modified: "));
+    let expected = [now, now + 1].map(imds_emulator::http_date);
+    assert!(expected.contains(&date), "{date} is not now ({expected:?})");
+    assert!(modified.ends_with(" GMT") && modified.len() == date.len(), "{modified}");
+}

@@ -205,7 +205,7 @@ fn walks_the_emulated_instance_over_tcp() {
     let mut client = imds::Client::new(Config::with_endpoint(endpoint), 7);
     let (mut transport, mut clock) = (TcpTransport::new(), SystemClock::new());
     let (mut tx, mut rx) = ([0u8; MAX_REQUEST_LEN], vec![0u8; 16 * 1024]);
-    for (root, leaves, dirs) in [("/latest/meta-data/", 45, 18), ("/latest/", 50, 21)] {
+    for (root, leaves, dirs) in [("/latest/meta-data/", 45, 18), ("/latest/", 51, 22)] {
         let mut pending = [0u8; 2048];
         let mut w = Walk::new(clock.now(), root, WalkLimits::DEFAULT, &mut pending).unwrap();
         let mut seen = Vec::new();

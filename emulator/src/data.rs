@@ -81,6 +81,7 @@ pub fn instance() -> BTreeMap<String, String> {
     put("/latest/dynamic/instance-identity/rsa2048", include_str!("../identity/rsa2048"));
     put("/latest/dynamic/instance-identity/signature", include_str!("../identity/signature"));
     put("/latest/dynamic/instance-identity/pkcs7", include_str!("../identity/pkcs7"));
+    put("/latest/dynamic/fws/instance-monitoring", "disabled");
     put("/latest/user-data", &user_data());
     tree
 }
@@ -112,8 +113,24 @@ pub const ROLE: &str = "imds-emulator-role";
 
 /// Unix seconds as RFC 3339 in UTC (`2026-11-26T21:47:55Z`).
 pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
+    let (year, month, day) = civil(secs);
     let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// Unix seconds as an HTTP date (RFC 9110, 5.6.7: `Thu, 26 Nov 2026 15:40:02 GMT`).
+pub fn http_date(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]; // 1970-01-01 was a Thursday
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (year, month, day) = civil(secs);
+    let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let weekday = DAYS[(secs / 86_400 % 7) as usize];
+    format!("{weekday}, {day:02} {} {year:04} {h:02}:{m:02}:{s:02} GMT", MONTHS[month as usize - 1])
+}
+
+/// The date (year, month, day) of Unix seconds, in UTC.
+fn civil(secs: u64) -> (i64, i64, i64) {
+    let days = (secs / 86_400) as i64;
     // Howard Hinnant's civil_from_days.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -124,7 +141,7 @@ pub fn rfc3339(secs: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+    (year, month, day)
 }
 
 /// The instance identity document, as signed (emulator/identity/document).
@@ -145,10 +162,46 @@ fn user_data() -> String {
     s
 }
 
+/// The dated API versions `/` lists before `latest`, as the EC2 User Guide's
+/// example shows them; each serves the same tree as `latest` here (on EC2 the
+/// older ones lack the newer categories).
+pub const VERSIONS: [&str; 18] = [
+    "1.0",
+    "2007-01-19",
+    "2007-03-01",
+    "2007-08-29",
+    "2007-10-10",
+    "2007-12-15",
+    "2008-02-01",
+    "2008-09-01",
+    "2009-04-04",
+    "2011-01-01",
+    "2011-05-01",
+    "2012-01-12",
+    "2014-02-25",
+    "2014-11-05",
+    "2015-10-20",
+    "2016-04-19",
+    "2016-06-30",
+    "2016-09-02",
+];
+
+/// `path` with a dated version's prefix (`/2009-04-04/...`) read as
+/// `/latest/...`; any other path as it is.
+pub fn as_latest(path: &str) -> std::borrow::Cow<'_, str> {
+    let mut parts = path.splitn(3, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(""), Some(version), rest) if VERSIONS.contains(&version) => {
+            format!("/latest/{}", rest.unwrap_or_default()).into()
+        }
+        _ => path.into(),
+    }
+}
+
 /// The listing of directory `dir` (ending in `/`), or `None` if it is not one.
 pub fn listing(tree: &BTreeMap<String, String>, dir: &str) -> Option<String> {
     if dir == "/" {
-        return Some("latest".to_owned());
+        return Some(VERSIONS.iter().chain(&["latest"]).copied().collect::<Vec<_>>().join("\n"));
     }
     if dir == "/latest/" {
         // As on EC2: directories listed without a slash.

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use data::{IDENTITY_DOCUMENT, TEST_RSA_CERTIFICATE, TEST_RSA2048_CERTIFICATE, instance};
+pub use data::{IDENTITY_DOCUMENT, TEST_RSA_CERTIFICATE, TEST_RSA2048_CERTIFICATE, VERSIONS, http_date, instance};
 
 /// Misbehaviour, switchable while the emulator runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -457,6 +457,7 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
         let Some(ttl) = ttl else {
             return split(xhtml(400, "Bad Request", keep_alive));
         };
+        let _ = *LAUNCHED;
         let n = shared.token_counter.fetch_add(1, Ordering::SeqCst);
         let token = format!("AQAEAEmu{n:016x}-imds-emulator-token-{:08x}==", ttl * 2654435761 % 0xffff_ffff);
         shared
@@ -484,18 +485,39 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
         None => None,
     };
     let ttl_header = remaining.filter(|_| !omit_ttl);
-    let dir = if path.ends_with('/') { path.to_owned() } else { format!("{path}/") };
-    let replaced = shared.faults().bodies.iter().find(|(p, _)| p == path).map(|(_, body)| body.clone());
-    let found = match (replaced, flood) {
-        (Some(body), _) => Some(body),
-        (None, Some(flood)) => flood.body(path),
-        (None, None) => dynamic(path, shared)
-            .unwrap_or_else(|| shared.tree.get(path).cloned().or_else(|| data::listing(&shared.tree, &dir))),
-    };
+    // A dated version serves the tree of `latest`; a leaf asked with a final
+    // slash answers as the leaf (EC2 does: botocore asks for
+    // `placement/availability-zone/`, ec2-metadata for `user-data/`).
+    let path = data::as_latest(path);
+    let found = body_at(&path, shared, flood).or_else(|| {
+        let leaf = path.strip_suffix('/').filter(|leaf| !leaf.is_empty())?;
+        leaf_at(leaf, shared, flood).flatten()
+    });
     let Some(body) = found else {
         return split(xhtml(404, "Not Found", keep_alive));
     };
     build(200, "OK", body.as_bytes(), ttl_header, keep_alive, chunked)
+}
+
+/// The body at `path`: a leaf's value, or a directory's listing (`None`: 404).
+fn body_at(path: &str, shared: &Shared, flood: Option<Flood>) -> Option<String> {
+    leaf_at(path, shared, flood).unwrap_or_else(|| {
+        let dir = if path.ends_with('/') { path.to_owned() } else { format!("{path}/") };
+        data::listing(&shared.tree, &dir)
+    })
+}
+
+/// What answers at `path` before the tree's listings: a body the faults put
+/// there, the flooded tree, the answers of the clock and the faults, the
+/// tree's leaves. `Some(None)` is a 404 already decided; `None`, not a leaf.
+fn leaf_at(path: &str, shared: &Shared, flood: Option<Flood>) -> Option<Option<String>> {
+    if let Some((_, body)) = shared.faults().bodies.iter().find(|(p, _)| p == path) {
+        return Some(Some(body.clone()));
+    }
+    if let Some(flood) = flood.filter(|_| path.starts_with("/latest/meta-data/")) {
+        return Some(flood.body(path));
+    }
+    dynamic(path, shared).or_else(|| shared.tree.get(path).map(|leaf| Some(leaf.clone())))
 }
 
 /// The answers that depend on the faults and the clock: credentials (with a
@@ -557,12 +579,18 @@ fn reason(status: u16) -> &'static str {
 fn head(status: u16, reason: &str, ttl: Option<u64>, content_type: &str, framing: &str, keep_alive: bool) -> String {
     let ttl = ttl.map(|t| format!("X-Aws-Ec2-Metadata-Token-Ttl-Seconds: {t}\r\n")).unwrap_or_default();
     let connection = if keep_alive { "keep-alive" } else { "close" };
+    // Live dates: the data was last modified when the instance (the
+    // emulator) started, and the answer is dated now.
+    let (modified, date) = (data::http_date(*LAUNCHED), data::http_date(unix_now()));
     format!(
         "HTTP/1.1 {status} {reason}\r\n{ttl}Content-Type: {content_type}\r\nAccept-Ranges: none\r\n\
-         Last-Modified: Thu, 26 Nov 2026 15:31:17 GMT\r\n{framing}\r\nDate: Thu, 26 Nov 2026 15:40:02 GMT\r\n\
+         Last-Modified: {modified}\r\n{framing}\r\nDate: {date}\r\n\
          Server: EC2ws\r\nConnection: {connection}\r\n\r\n"
     )
 }
+
+/// When the first emulator of this process started (Unix seconds).
+static LAUNCHED: std::sync::LazyLock<u64> = std::sync::LazyLock::new(unix_now);
 
 fn build(status: u16, reason: &str, body: &[u8], ttl: Option<u64>, keep_alive: bool, chunked: bool) -> Outcome {
     if !chunked {
