@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::BodyMode;
 use crate::catalog::{self, MetadataPath};
-use crate::client::{Answer, Client, Error, Operation};
+use crate::client::{Answer, Client, Error, ErrorKind, Operation};
 use crate::flow::{Flow, Step};
 use crate::parse::{Credentials, DocumentError, Timestamp};
 use crate::time::Instant;
@@ -27,7 +27,7 @@ pub enum CredentialsApi {
     Unknown,
     /// `iam/security-credentials-extended/` (with `AccountId`).
     Extended,
-    /// `iam/security-credentials/` (the extended API answered 404).
+    /// `iam/security-credentials/` (the extended API answered 404 or 5xx).
     Legacy,
 }
 
@@ -57,7 +57,7 @@ impl fmt::Display for CredentialsError {
             CredentialsError::NoRole => f.write_str("the instance has no IAM role (no role listed)"),
             CredentialsError::InvalidRole => f.write_str("the role listing does not name an IAM role"),
             CredentialsError::NotFound => f.write_str("the role's credentials are not there (404)"),
-            CredentialsError::Document(e) => write!(f, "credentials: {e}"),
+            CredentialsError::Document(e) => e.fmt(f),
             CredentialsError::Request(e) => e.fmt(f),
             CredentialsError::WrongStep => f.write_str("credentials calls out of order"),
         }
@@ -98,7 +98,13 @@ impl<'b> FetchedCredentials<'b> {
         let expires_at = match stale {
             false => credentials.expiration,
             true => {
-                let mut seed = (wall_now.unix_seconds() as u32) | 1;
+                // Seeded per instance: a fleet shares the clock (and, restored
+                // from one snapshot, everything else), not its access key ids.
+                let key = credentials.access_key_id.raw().bytes();
+                let mixed = key.fold(0x811c_9dc5 ^ wall_now.unix_seconds() as u32, |hash, byte| {
+                    (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+                });
+                let mut seed = mixed | 1;
                 let jitter = i64::from(crate::client::xorshift32(&mut seed) % (STALE_JITTER_SECS as u32 + 1));
                 wall_now.saturating_add_secs(STALE_EXTENSION_SECS + jitter)
             }
@@ -121,9 +127,10 @@ impl<'b> FetchedCredentials<'b> {
 /// - The role is kept for the next fetch; if its credentials then answer 404
 ///   (the instance profile changed), it is discovered again. A given role that
 ///   answers 404 on both APIs is [`CredentialsError::NotFound`].
-/// - Only a 404 moves to the legacy API; any other failure is an error (a
-///   server that answers 500 for the extended API, as moto does, needs
-///   [`CredentialsFlow::with_api`]).
+/// - A 404, or a 5xx after the request's retries (moto answers 500), from the
+///   extended API's first request moves to the legacy API, and that is
+///   remembered; once the extended API has answered, any failure is an error.
+///   [`CredentialsFlow::with_api`] fixes the API instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialsFlow {
     api: CredentialsApi,
@@ -243,16 +250,29 @@ impl Flow for CredentialsFetch<'_> {
     }
 
     fn finish(&mut self, _now: Instant, outcome: Result<Answer<'_>, Error>) -> Result<Step, CredentialsError> {
-        let answer = outcome.map_err(CredentialsError::Request)?;
         let flow = &mut *self.flow;
-        self.step = match (self.step, answer.found()) {
+        // Probing the extended API: its first request, before it ever answered.
+        let probing = flow.api == CredentialsApi::Unknown
+            && match self.step {
+                Fetching::List { api: CredentialsApi::Extended } => true,
+                Fetching::Get { api: CredentialsApi::Extended, .. } => flow.given_role,
+                _ => false,
+            };
+        let answer = match outcome {
+            Ok(answer) => Some(answer).filter(Answer::found),
+            // A 5xx after the request's retries, while probing (moto answers
+            // the extended API with 500): missing, as a 404 is.
+            Err(Error { kind: ErrorKind::Status(500..=599), .. }) if probing => None,
+            Err(e) => return Err(CredentialsError::Request(e)),
+        };
+        self.step = match (self.step, answer) {
             // No extended listing: the legacy API, from now on.
-            (Fetching::List { api: CredentialsApi::Extended }, false) if flow.api == CredentialsApi::Unknown => {
+            (Fetching::List { api: CredentialsApi::Extended }, None) if probing => {
                 flow.api = CredentialsApi::Legacy;
                 Fetching::List { api: CredentialsApi::Legacy }
             }
-            (Fetching::List { .. }, false) => return Err(CredentialsError::NoRole),
-            (Fetching::List { api }, true) => {
+            (Fetching::List { .. }, None) => return Err(CredentialsError::NoRole),
+            (Fetching::List { api }, Some(answer)) => {
                 let role = first_line(answer.body).ok_or(CredentialsError::NoRole)?;
                 if !catalog::is_role(role) {
                     return Err(CredentialsError::InvalidRole);
@@ -261,22 +281,22 @@ impl Flow for CredentialsFetch<'_> {
                 flow.role.push_str(role).map_err(|_| CredentialsError::InvalidRole)?;
                 Fetching::Get { api, fresh: true }
             }
-            (Fetching::Get { api, .. }, true) => {
+            (Fetching::Get { api, .. }, Some(answer)) => {
                 Credentials::parse(answer.body).map_err(CredentialsError::Document)?;
                 flow.api = api;
                 self.step = Fetching::Done;
                 return Ok(Step::Done);
             }
             // A given role: try the legacy API before giving up.
-            (Fetching::Get { api: CredentialsApi::Extended, fresh }, false) if flow.given_role => {
+            (Fetching::Get { api: CredentialsApi::Extended, fresh }, None) if flow.given_role => {
                 Fetching::Get { api: CredentialsApi::Legacy, fresh }
             }
             // A kept role that is gone: discover it again.
-            (Fetching::Get { api, fresh: false }, false) if !flow.given_role => {
+            (Fetching::Get { api, fresh: false }, None) if !flow.given_role => {
                 flow.role.clear();
                 Fetching::List { api }
             }
-            (Fetching::Get { .. }, false) => return Err(CredentialsError::NotFound),
+            (Fetching::Get { .. }, None) => return Err(CredentialsError::NotFound),
             (Fetching::Done, _) => return Err(CredentialsError::WrongStep),
         };
         Ok(Step::More)
@@ -305,8 +325,12 @@ mod tests {
     use std::string::ToString;
 
     fn fetched(expiration: &str, now: &str) -> FetchedCredentials<'static> {
+        fetched_by("a", expiration, now)
+    }
+
+    fn fetched_by(key: &str, expiration: &str, now: &str) -> FetchedCredentials<'static> {
         let body: &'static [u8] = std::boxed::Box::leak(
-            std::format!(r#"{{"AccessKeyId":"a","SecretAccessKey":"s","Token":"t","Expiration":"{expiration}"}}"#)
+            std::format!(r#"{{"AccessKeyId":"{key}","SecretAccessKey":"s","Token":"t","Expiration":"{expiration}"}}"#)
                 .into_bytes()
                 .into_boxed_slice(),
         );
@@ -322,6 +346,16 @@ mod tests {
         );
         let f = fetched("2026-11-26T21:47:55Z", "2026-11-26T21:45:00Z");
         assert_eq!((f.stale, f.refresh_at.to_string()), (false, "2026-11-26T21:45:00Z".into()), "due now");
+    }
+
+    #[test]
+    fn the_jitter_differs_between_instances_at_the_same_instant() {
+        let extensions: std::collections::BTreeSet<_> = (0..8)
+            .map(|n| {
+                fetched_by(&std::format!("ASIA{n:016}"), "2026-11-26T21:00:00Z", "2026-11-26T22:00:00Z").expires_at
+            })
+            .collect();
+        assert!(extensions.len() >= 6, "{extensions:?}");
     }
 
     #[test]

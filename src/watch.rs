@@ -105,6 +105,12 @@ impl Watch {
         }
     }
 
+    /// Whether no round is under way (none started yet, or the last one has
+    /// polled every path): the next [`Watch::start`] begins a new one.
+    pub fn round_done(&self) -> bool {
+        self.next >= PATHS.len() && !self.in_flight
+    }
+
     /// Starts the `GET` of the next path on `client` (a new round if one is due).
     pub fn start<'c, 'a>(
         &mut self,

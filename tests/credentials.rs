@@ -216,6 +216,50 @@ fn the_api_found_is_remembered() {
     assert_eq!((flow.api(), flow.role()), (CredentialsApi::Legacy, Some("role")));
 }
 
+/// Runs `fetches` fetches of `flow` against a server scripted with `expect`.
+fn fetch_each(expect: Vec<Expect>, flow: &mut CredentialsFlow, fetches: usize) -> Vec<Result<(), CredentialsError>> {
+    let sim = scripted(expect);
+    let (mut client, mut transport, mut clock) = (new_client(imds::Config::DEFAULT), sim.transport(), sim.clock());
+    let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 4096]);
+    (0..fetches)
+        .map(|_| {
+            let mut fetch = flow.fetch(wall("2025-03-01T00:00:00Z"));
+            complete(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut fetch).map(|_| ())
+        })
+        .collect()
+}
+
+/// A 5xx from the extended API's first request, after its retries (moto
+/// answers 500), moves to the legacy API as a 404 does, and that is
+/// remembered; once the extended API has answered, a 5xx is an error.
+#[test]
+fn a_5xx_from_the_extended_api_moves_to_the_legacy_one() {
+    let attempts = usize::from(imds::Config::DEFAULT.max_attempts);
+    let (ext_role, leg_role) = (format!("{EXTENDED}role"), format!("{LEGACY}role"));
+    let mut expect = vec![get(EXTENDED, 500, ""); attempts];
+    expect.extend([get(LEGACY, 200, "role"), get(&leg_role, 200, &document(None))]);
+    expect.push(get(&leg_role, 200, &document(None)));
+    let mut flow = CredentialsFlow::new();
+    assert_eq!(fetch_each(expect, &mut flow, 2), [Ok(()), Ok(())], "the second fetch asks the legacy API at once");
+    assert_eq!((flow.api(), flow.role()), (CredentialsApi::Legacy, Some("role")));
+    // A given role: the extended credentials answer 503, the legacy ones are there.
+    let mut expect = vec![get(&ext_role, 503, ""); attempts];
+    expect.push(get(&leg_role, 200, &document(None)));
+    let mut flow = CredentialsFlow::with_role("role").unwrap();
+    assert_eq!(fetch_each(expect, &mut flow, 1), [Ok(())]);
+    assert_eq!(flow.api(), CredentialsApi::Legacy);
+    // The extended API answered once: a later 500 is the error it is.
+    let mut expect = vec![get(EXTENDED, 200, "role"), get(&ext_role, 200, &document(Some("1")))];
+    expect.extend(vec![get(&ext_role, 500, ""); attempts]);
+    let mut flow = CredentialsFlow::new();
+    let outcomes = fetch_each(expect, &mut flow, 2);
+    assert!(
+        matches!(outcomes[1], Err(CredentialsError::Request(imds::Error { kind: imds::ErrorKind::Status(500), .. }))),
+        "{outcomes:?}"
+    );
+    assert_eq!(flow.api(), CredentialsApi::Extended);
+}
+
 #[test]
 fn expired_credentials_are_kept_a_while_and_flagged() {
     let role = format!("{EXTENDED}role");
@@ -232,21 +276,7 @@ fn expired_credentials_are_kept_a_while_and_flagged() {
 
 #[test]
 fn no_role_failures_and_invalid_documents_are_clear_errors() {
-    let run = |expect: Vec<Expect>| {
-        let sim = scripted(expect);
-        let (mut client, mut transport, mut clock) = (new_client(imds::Config::DEFAULT), sim.transport(), sim.clock());
-        let (mut tx, mut rx) = ([0u8; imds::wire::MAX_REQUEST_LEN], [0u8; 4096]);
-        let mut flow = CredentialsFlow::new();
-        complete(
-            &mut client,
-            &mut transport,
-            &mut clock,
-            &mut tx,
-            &mut rx,
-            &mut flow.fetch(wall("2025-03-01T00:00:00Z")),
-        )
-        .map(|_| ())
-    };
+    let run = |expect: Vec<Expect>| fetch_each(expect, &mut CredentialsFlow::new(), 1).remove(0);
     assert_eq!(run(vec![get(EXTENDED, 404, ""), get(LEGACY, 404, "")]), Err(CredentialsError::NoRole));
     assert_eq!(run(vec![get(EXTENDED, 200, "")]), Err(CredentialsError::NoRole));
     assert_eq!(run(vec![get(EXTENDED, 200, "bad/role")]), Err(CredentialsError::InvalidRole));
@@ -255,10 +285,10 @@ fn no_role_failures_and_invalid_documents_are_clear_errors() {
     assert!(
         matches!(error, CredentialsError::Document(imds::parse::DocumentError::Code(code)) if code.as_str() == "AssumeRoleUnauthorizedAccess")
     );
-    assert_eq!(error.to_string(), "credentials: the service answered Code AssumeRoleUnauthorizedAccess");
+    assert_eq!(error.to_string(), "the service answered Code AssumeRoleUnauthorizedAccess");
     let error = run(vec![get(EXTENDED, 200, "role"), get(&format!("{EXTENDED}role"), 200, "{not json")]).unwrap_err();
     assert!(matches!(error, CredentialsError::Document(imds::parse::DocumentError::Json(_))), "{error:?}");
-    // A server that answers 500 for the extended API: an error, not a silent fallback.
+    // A server that answers 500 for both APIs: the legacy one's error, once it was tried.
     let always_500 = Sim::new(|seen: &Seen| match &seen.method[..] {
         "PUT" => response(200, "tokenA", Some(21600)),
         _ => Reply::Bytes(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n".to_vec()),

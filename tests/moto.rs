@@ -1,8 +1,8 @@
 //! Against moto (PyPI `moto[server]`), a live third-party emulator: token,
 //! `instance-id`, `placement/region`, the role listing and credentials, raw and
 //! through the credentials and region flows. moto sends no TTL header, and the
-//! client copes; it answers 500 (not 404) for the extended credentials API, so
-//! the credentials flow is told the legacy API.
+//! client copes; it answers 500 (not 404) for the extended credentials API,
+//! and the credentials flow moves to the legacy API by itself.
 //!
 //! `bash .ci/run` installs moto in a virtualenv, starts `moto_server` on
 //! 127.0.0.1 and a free port, and passes its URL in `IMDS_MOTO_URL`; it stops the
@@ -51,13 +51,13 @@ fn moto_token_values_role_and_credentials() {
     assert!(credentials.contains("\"SecretAccessKey\""));
 
     // The flows: credentials (moto's lack Code, LastUpdated and Type), the region.
-    let mut flow = CredentialsFlow::new().with_api(CredentialsApi::Legacy);
+    let mut flow = CredentialsFlow::new();
     let now = Timestamp::from_unix(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64,
     );
     let fetched = complete(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut flow.fetch(now)).unwrap();
     assert!(!fetched.credentials.access_key_id.to_string().is_empty());
-    assert_eq!(flow.role(), Some("default-role"));
+    assert_eq!((flow.api(), flow.role()), (CredentialsApi::Legacy, Some("default-role")));
     let region = complete(&mut client, &mut transport, &mut clock, &mut tx, &mut rx, &mut RegionFlow::new());
     assert_eq!(region.map(str::to_owned), Ok("us-east-1".to_owned()));
 }

@@ -150,7 +150,8 @@ fn the_fourteen_cases_through_resolve() {
     assert_eq!(cases.len(), 14);
     for case in &cases {
         let file = case.config.unwrap_or_default();
-        let key = |k: &str| imds::sdk_config::profile_value(file, "default", k);
+        let keys = ["ec2_metadata_service_endpoint", "ec2_metadata_service_endpoint_mode"];
+        let [endpoint, mode] = imds::sdk_config::profile_values(file.as_bytes(), "default", keys).unwrap();
         let settings = Settings {
             endpoint: case.endpoint,
             endpoint_mode: case.mode.map(|m| EndpointMode::parse(m).unwrap()),
@@ -159,11 +160,7 @@ fn the_fourteen_cases_through_resolve() {
                 endpoint_mode: env_value(case, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
                 ..Source::default()
             },
-            profile: Source {
-                endpoint: key("ec2_metadata_service_endpoint"),
-                endpoint_mode: key("ec2_metadata_service_endpoint_mode"),
-                ..Source::default()
-            },
+            profile: Source { endpoint, endpoint_mode: mode, ..Source::default() },
             ..Settings::default()
         };
         let result = resolve(&settings).map(|r| token_url(&r.endpoint));
@@ -193,7 +190,7 @@ fn the_fourteen_cases_through_the_loader_and_a_real_file() {
             endpoint_mode: case.mode.and_then(EndpointMode::parse),
             ..Settings::default()
         };
-        let loaded = imds::sdk_config::load(getenv);
+        let loaded = imds::sdk_config::load(getenv).unwrap();
         let resolved = loaded.resolve(explicit);
         assert_eq!(resolved.map(|r| token_url(&r.endpoint)), case.result.map(String::from), "{}", case.docs);
     }
@@ -210,7 +207,7 @@ fn the_fourteen_cases_through_the_loader_and_a_real_file() {
         "AWS_EC2_METADATA_DISABLED" => Some("True".into()),
         _ => None,
     };
-    let loaded = imds::sdk_config::load(getenv);
+    let loaded = imds::sdk_config::load(getenv).unwrap();
     let resolved = loaded.resolve(Settings::default()).unwrap();
     assert_eq!(
         (resolved.endpoint.to_string(), resolved.disabled, resolved.v1_disabled),
@@ -232,4 +229,64 @@ fn errors_name_their_source() {
         error.to_string(),
         "AWS_EC2_METADATA_SERVICE_ENDPOINT: invalid metadata endpoint: endpoint must start with http:// or https://"
     );
+}
+
+/// The loader reads bytes, bounded, from regular files only, and refuses what
+/// the SDKs refuse with the file and the line; it never blocks or drops a file.
+#[cfg(feature = "std")]
+#[test]
+fn the_loader_reads_files_as_the_sdks_do() {
+    use imds::sdk_config::{FileErrorKind, LoadErrorKind, MAX_CONFIG_FILE_LEN, load};
+    let dir = std::env::temp_dir().join(format!("imds-sdk-loader-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let load_file = |path: &std::path::Path, profile: Option<&str>| {
+        let path = path.to_string_lossy().into_owned();
+        load(move |key| match key {
+            "AWS_CONFIG_FILE" => Some(path.clone()),
+            "AWS_PROFILE" => profile.map(String::from),
+            _ => None,
+        })
+    };
+    let file = dir.join("config");
+    let with = |bytes: &[u8]| {
+        std::fs::write(&file, bytes).unwrap();
+        load_file(&file, None)
+    };
+    // Notepad's BOM, a Latin-1 comment, CRLF: read, not dropped.
+    let loaded = with(b"\xef\xbb\xbf# r\xe9gion de test\r\n[default]\r\nec2_metadata_v1_disabled = true\r\n").unwrap();
+    assert!(loaded.resolve(Settings::default()).unwrap().v1_disabled);
+    // Latin-1 in a value: an error naming the file and the line.
+    let error = with(b"[default]\nec2_metadata_service_endpoint = http://caf\xe9\n").unwrap_err();
+    assert_eq!(error.kind, LoadErrorKind::File(imds::sdk_config::FileError { line: 2, kind: FileErrorKind::NotUtf8 }));
+    assert_eq!(error.to_string(), format!("{}: line 2: not UTF-8 (outside a comment line)", file.display()));
+    let error = with(b"[default]\n[profile x\n").unwrap_err();
+    assert_eq!(error.to_string(), format!("{}: line 2: profile definition must end with ']'", file.display()));
+    // [profile default] beats [default]; the role from the profile.
+    let loaded =
+        with(b"[profile default]\nec2_instance_profile_name = from-file\n[default]\nec2_metadata_v1_disabled = x\n")
+            .unwrap();
+    let resolved = loaded.resolve(Settings::default()).unwrap();
+    assert_eq!((resolved.instance_profile_name, resolved.v1_disabled), (Some("from-file"), false));
+    let explicit = Settings { instance_profile_name: Some("flag"), ..Settings::default() };
+    assert_eq!(loaded.resolve(explicit).unwrap().instance_profile_name, Some("flag"));
+    // Bounded: one byte over the cap is refused before it is read.
+    std::fs::write(&file, vec![b'#'; MAX_CONFIG_FILE_LEN as usize + 1]).unwrap();
+    assert_eq!(load_file(&file, None).unwrap_err().kind, LoadErrorKind::TooLarge);
+    std::fs::write(&file, vec![b'#'; MAX_CONFIG_FILE_LEN as usize]).unwrap();
+    assert!(load_file(&file, None).is_ok(), "the cap itself is fine");
+    // Not regular files: refused at once, never read (a FIFO would block, /dev/zero never ends).
+    for path in [std::path::Path::new("/dev/zero"), dir.as_path()] {
+        assert_eq!(load_file(path, None).unwrap_err().kind, LoadErrorKind::NotAFile, "{}", path.display());
+    }
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    if made {
+        assert_eq!(load_file(&fifo, None).unwrap_err().kind, LoadErrorKind::NotAFile);
+    } else {
+        println!("skipped: mkfifo is not available");
+    }
+    // Missing, or /dev/null: no settings.
+    assert_eq!(load_file(&dir.join("missing"), None).unwrap().profile, [None, None, None, None]);
+    assert_eq!(load_file(std::path::Path::new("/dev/null"), None).unwrap().profile, [None, None, None, None]);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -19,6 +19,7 @@ commands:
   watch             one JSON line per new or changed interruption notice (spot,
                     rebalance, scheduled maintenance)
   endpoint          the endpoint the settings resolve to; sends nothing
+  help [COMMAND]    this text, or one command's (also: COMMAND --help)
 
 options:
   --endpoint URL        the metadata service (beats AWS_EC2_METADATA_SERVICE_ENDPOINT and
@@ -32,7 +33,8 @@ options:
   --max-nodes N         walk: most nodes (requests) (default 4096)
   --max-bytes N         walk: most bytes of bodies (default 16777216)
   --deadline-ms N       walk: most time in all (default 60000)
-  --role NAME           credentials: the IAM role, instead of discovering it
+  --role NAME           credentials: the IAM role, instead of discovering it (beats
+                        AWS_EC2_INSTANCE_PROFILE_NAME and ec2_instance_profile_name)
   --redacted            credentials: \"<redacted>\" instead of the secret values
   --verify CERT         identity: verify the rsa2048 signature (PKCS #7) with CERT, the
                         Region's RSA-2048 certificate (PEM or DER file); print nothing unless
@@ -40,7 +42,7 @@ options:
   --verify-signature CERT
                         identity: verify the base64 signature with CERT, the Region's RSA
                         certificate (PEM or DER file)
-  --interval-ms N       watch: time between rounds of polls (default 5000)
+  --interval-ms N       watch: time between rounds of polls, at least 1000 (default 5000)
   --until-notice        watch: exit 0 after the first notice
   --emulator            start the built-in emulator on a free loopback port and use it
   --stats               print requests and wall time on stderr
@@ -48,11 +50,16 @@ options:
   -V, --version         the version
 
 environment: AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE,
-AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_V1_DISABLED, and the profile AWS_PROFILE
-(default) of AWS_CONFIG_FILE (~/.aws/config), as the AWS SDKs read them.
+AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_V1_DISABLED, AWS_EC2_INSTANCE_PROFILE_NAME,
+and the profile AWS_PROFILE (default) of AWS_CONFIG_FILE (~/.aws/config), as the AWS
+SDKs read them; a config file they would refuse is a usage error naming its line.
 
 exit status: 0 done; 1 the service or network failed, or the identity document did not
 verify (one line on stderr); 2 usage error";
+
+/// The shortest `--interval-ms`: a watch polls three paths a round, and IMDS
+/// throttles busy callers.
+pub const MIN_INTERVAL_MS: u64 = 1000;
 
 pub enum Command {
     Get(String),
@@ -94,8 +101,52 @@ pub struct Args {
 
 pub enum Parsed {
     Run(Box<Args>),
-    Help,
+    /// The usage to print: the whole, or one command's.
+    Help(String),
     Version,
+}
+
+const COMMANDS: [&str; 7] = ["get", "walk", "credentials", "region", "identity", "watch", "endpoint"];
+
+/// The usage of one command, cut from [`USAGE`]: its line and description,
+/// and the options that apply to it (the general ones, and those whose
+/// description starts with its name and a colon).
+pub fn command_usage(command: &str) -> Option<String> {
+    let section = |name: &str| USAGE.split(&format!("\n{name}:\n")).nth(1)?.split("\n\n").next();
+    // A block: `  NAME ARGS  description…`, continued on deeper lines.
+    let split = |block: &str| {
+        let mut lines = block.lines().map(str::trim);
+        let first = lines.next().unwrap_or_default();
+        let (synopsis, description) = first.split_once("  ").unwrap_or((first, ""));
+        let description: Vec<&str> = [description.trim()].into_iter().chain(lines).filter(|l| !l.is_empty()).collect();
+        (synopsis.to_owned(), description.join("\n"))
+    };
+    let this = blocks(section("commands")?).find(|b| b.split_whitespace().next() == Some(command))?;
+    let (synopsis, description) = split(&this);
+    let options: Vec<String> = blocks(section("options")?)
+        .filter(|block| {
+            let (_, description) = split(block);
+            let marked = description.split_once(':').map(|(first, _)| first).filter(|w| COMMANDS.contains(w));
+            marked.is_none_or(|c| c == command)
+        })
+        .collect();
+    Some(format!("usage: imds [OPTIONS] {synopsis}\n\n{description}\n\noptions:\n{}", options.join("\n")))
+}
+
+/// The blocks of a list: a line indented by two, with the lines indented
+/// deeper that follow it.
+fn blocks(list: &str) -> impl Iterator<Item = String> + '_ {
+    let mut blocks: Vec<String> = Vec::new();
+    for line in list.lines() {
+        match (line.starts_with("   "), blocks.last_mut()) {
+            (true, Some(block)) => {
+                block.push('\n');
+                block.push_str(line);
+            }
+            _ => blocks.push(line.to_owned()),
+        }
+    }
+    blocks.into_iter()
 }
 
 /// A certificate file for `option`: read, and checked to hold an RSA key of
@@ -116,6 +167,14 @@ fn number<T: std::str::FromStr>(option: &str, value: &str, what: &str) -> Result
 
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parsed, String> {
     use lexopt::prelude::*;
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    // --help (anywhere) with a command, or `help COMMAND`: that command's usage.
+    let words: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    let help = words.iter().any(|w| matches!(*w, "-h" | "--help")) || words.first() == Some(&"help");
+    if help {
+        let command = words.iter().find(|w| COMMANDS.contains(w));
+        return Ok(Parsed::Help(command.and_then(|c| command_usage(c)).unwrap_or_else(|| USAGE.to_owned())));
+    }
     let mut parser = lexopt::Parser::from_args(args);
     let mut limits = WalkLimits::DEFAULT;
     let mut positional: Vec<String> = Vec::new();
@@ -190,9 +249,11 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
                 )?));
             }
             Long("interval-ms") => {
-                let ms: u64 = number("--interval-ms", &value(&mut parser, "--interval-ms")?, "a positive number")?;
-                if ms == 0 {
-                    return Err("bad --interval-ms 0: a positive number".into());
+                let ms: u64 = number("--interval-ms", &value(&mut parser, "--interval-ms")?, "milliseconds")?;
+                if ms < MIN_INTERVAL_MS {
+                    return Err(format!(
+                        "bad --interval-ms {ms}: at least {MIN_INTERVAL_MS} (the SDKs poll every few seconds)"
+                    ));
                 }
                 parsed.interval = Duration::from_millis(ms);
             }
@@ -202,7 +263,6 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
                 let file = value(&mut parser, "--verify-signature")?;
                 parsed.verify_signature = Some(certificate("--verify-signature", &file, 4096)?);
             }
-            Short('h') | Long("help") => return Ok(Parsed::Help),
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Value(v) => positional.push(v.into_string().map_err(|_| "arguments must be UTF-8".to_owned())?),
             other => return Err(format!("{} (see --help)", other.unexpected())),

@@ -11,6 +11,8 @@
 
 mod args;
 mod json;
+#[cfg(test)]
+mod secrets_test;
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -18,7 +20,7 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use args::{Args, Command, Parsed, USAGE};
+use args::{Args, Command, Parsed};
 use imds::driver::{Clock, Transport, TransportError, complete, run};
 use imds::net::{SystemClock, TcpTransport};
 use imds::parse::{IdentityDocument, Timestamp};
@@ -154,26 +156,33 @@ impl Session<'_> {
             );
         }
         let c = fetched.credentials;
-        let secret = |s: imds::parse::Secret<'_>| match redacted {
-            true => json_string("<redacted>"),
-            false => json_string(&s.expose().to_string()),
-        };
-        let mut object = format!(
-            "{{\"Version\": 1, \"AccessKeyId\": {}, \"SecretAccessKey\": {}, \"SessionToken\": {}, \"Expiration\": {}",
-            json_string(&c.access_key_id.to_string()),
-            secret(c.secret_access_key),
-            secret(c.session_token),
-            json_string(&fetched.expires_at.to_string()),
-        );
-        if let Some(account) = c.account_id {
-            object.push_str(&format!(", \"AccountId\": {}", json_string(&account.to_string())));
+        // The secrets go out as the service wrote them (JSON string text),
+        // straight from the receive buffer: no copy of them is ever made, and
+        // the receive buffer is wiped once they are written.
+        fn text<'b>(secret: imds::parse::Secret<'b>, redacted: bool) -> &'b [u8] {
+            if redacted { b"<redacted>" } else { secret.expose().raw().as_bytes() }
         }
-        object.push_str("}\n");
-        let written = write_out(out, object.as_bytes());
-        // The secrets leave no copy behind: the output string and the receive buffer.
-        zeroize::Zeroize::zeroize(&mut object);
+        let secret = |s| text(s, redacted);
+        let head = format!(
+            "{{\"Version\": 1, \"AccessKeyId\": {}, \"SecretAccessKey\": \"",
+            json_string(&c.access_key_id.to_string())
+        );
+        let account = c.account_id.map(|a| format!(", \"AccountId\": {}", json_string(&a.to_string())));
+        let tail = format!(
+            "\", \"Expiration\": {}{}}}\n",
+            json_string(&fetched.expires_at.to_string()),
+            account.unwrap_or_default()
+        );
+        let pieces = [
+            head.as_bytes(),
+            secret(c.secret_access_key),
+            b"\", \"SessionToken\": \"",
+            secret(c.session_token),
+            tail.as_bytes(),
+        ];
+        let written = pieces.iter().try_for_each(|piece| out.write_all(piece)).and_then(|()| out.flush());
         imds::wipe(&mut self.rx);
-        written
+        written.map_err(|e| Failure::Service(format!("cannot write the output: {e}")))
     }
 
     fn region(&mut self, out: &mut impl Write) -> Result<(), Failure> {
@@ -228,7 +237,8 @@ impl Session<'_> {
 
     fn watch(&mut self, interval: Duration, until_notice: bool, out: &mut impl Write) -> Result<(), Failure> {
         let mut watch = Watch::new(self.clock.now(), interval);
-        let mut answered = false;
+        // The first round decides: exit 1 only if none of its paths answered.
+        let (mut answered, mut first_round, mut failed) = (false, true, Vec::new());
         loop {
             self.clock.sleep_until(watch.poll_at());
             let mut operation =
@@ -243,12 +253,33 @@ impl Session<'_> {
                         return Ok(());
                     }
                 }
-                // Nothing answered yet: the service is not there.
-                Err(e) if !answered => return Err(Failure::Service(format!("watch: {e}"))),
+                Err(e) if first_round => failed.push(format!("watch: {e}")),
                 Err(e) => eprintln!("imds: watch: {e} (polling on)"),
+            }
+            if first_round && watch.round_done() {
+                first_round = false;
+                if !answered {
+                    // Nothing answered in a whole round: the service is not there.
+                    return Err(Failure::Service(failed.join("; ")));
+                }
+                failed.iter().for_each(|line| eprintln!("imds: {line} (polling on)"));
             }
         }
     }
+}
+
+/// Standard output without std's buffer (a duplicate of its descriptor).
+#[cfg(unix)]
+fn unbuffered_stdout() -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    std::io::stdout().as_fd().try_clone_to_owned().map(std::fs::File::from)
+}
+
+/// Standard output (buffered by std: elsewhere than Unix, a secret may stay
+/// in its buffer).
+#[cfg(not(unix))]
+fn unbuffered_stdout() -> std::io::Result<std::io::Stdout> {
+    Ok(std::io::stdout())
 }
 
 /// The one line a failed walk ends with: the bound it hit, or what failed where.
@@ -274,8 +305,8 @@ fn walk_failure(at: &str, e: WalkError, limits: WalkLimits) -> String {
 fn main() -> ExitCode {
     let args = match args::parse(std::env::args_os().skip(1)) {
         Ok(Parsed::Run(args)) => args,
-        Ok(Parsed::Help) => {
-            println!("{USAGE}");
+        Ok(Parsed::Help(usage)) => {
+            println!("{usage}");
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Version) => {
@@ -315,13 +346,15 @@ fn execute(args: Args) -> Result<(), Failure> {
     // explicit endpoint, --ipv6 the explicit mode, then the environment, then
     // the profile; an endpoint from anywhere beats a mode.
     let emulator_url = emulator.as_ref().map(Emulator::url);
+    // --v1-fallback is not the SDKs' switch: it never turns a v1-disabled
+    // setting off (below), so it is not an explicit one.
     let explicit = Settings {
         endpoint: args.endpoint.as_deref().or(emulator_url.as_deref()),
         endpoint_mode: args.ipv6.then_some(EndpointMode::IPv6),
-        v1_disabled: args.v1_fallback.map(|mode| mode == V1Fallback::Never),
+        instance_profile_name: args.role.as_deref(),
         ..Settings::default()
     };
-    let loaded = imds::sdk_config::load(|key| std::env::var(key).ok());
+    let loaded = imds::sdk_config::load(|key| std::env::var(key).ok()).map_err(|e| Failure::Usage(e.to_string()))?;
     let resolved = loaded.resolve(explicit).map_err(|e| Failure::Usage(e.to_string()))?;
     if let Command::Endpoint = args.command {
         println!("{}", resolved.endpoint);
@@ -338,8 +371,19 @@ fn execute(args: Args) -> Result<(), Failure> {
     }
     let mut config = Config::with_endpoint(resolved.endpoint);
     config.v1_fallback = match (args.v1_fallback, resolved.v1_disabled) {
-        (Some(mode), _) => mode,
-        (None, _) => V1Fallback::Never,
+        (Some(V1Fallback::Never) | None, _) => V1Fallback::Never,
+        (Some(mode), false) => mode,
+        (Some(mode), true) => {
+            let (environment, _) = loaded.sources();
+            let setting = match environment.v1_disabled {
+                Some(_) => "AWS_EC2_METADATA_V1_DISABLED",
+                None => "the profile's ec2_metadata_v1_disabled",
+            };
+            return Err(Failure::Usage(format!(
+                "--v1-fallback {} would send IMDSv1 requests, which {setting} = true forbids",
+                if mode == V1Fallback::Rejected { "rejected" } else { "timeout" }
+            )));
+        }
     };
     if let Some(ttl) = args.ttl {
         config.token_ttl = ttl;
@@ -366,7 +410,11 @@ fn execute(args: Args) -> Result<(), Failure> {
     let result = match &args.command {
         Command::Get(path) => session.get(path, &mut stdout),
         Command::Walk(root) => session.walk(root, args.limits, &mut stdout),
-        Command::Credentials => session.credentials(args.role.as_deref(), args.redacted, &mut stdout),
+        // Unbuffered: the secrets pass through no buffer of std's.
+        Command::Credentials => {
+            let mut out = unbuffered_stdout().map_err(|e| Failure::Service(format!("cannot write the output: {e}")))?;
+            session.credentials(resolved.instance_profile_name, args.redacted, &mut out)
+        }
         Command::Region => session.region(&mut stdout),
         Command::Identity => session.identity(args.verify.as_ref(), args.verify_signature.as_ref(), &mut stdout),
         Command::Watch => session.watch(args.interval, args.until_notice, &mut stdout),

@@ -154,6 +154,26 @@ fn help_is_the_usage_on_stdout() {
     }
 }
 
+/// `COMMAND --help` and `help COMMAND`: that command's usage, with the
+/// general options and its own, not the other commands'.
+#[test]
+fn each_command_has_its_help() {
+    for args in [&["credentials", "--help"][..], &["--help", "credentials"], &["help", "credentials"]] {
+        let out = imds(args);
+        let usage = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(usage.starts_with("usage: imds [OPTIONS] credentials\n\nthe IAM role's credentials"), "{usage}");
+        assert!(usage.contains("--role NAME") && usage.contains("--redacted") && usage.contains("--endpoint URL"));
+        assert!(!usage.contains("--max-nodes") && !usage.contains("--verify") && !usage.contains("--interval-ms"));
+    }
+    let usage = String::from_utf8(imds(&["walk", "-h"]).stdout).unwrap();
+    assert!(usage.starts_with("usage: imds [OPTIONS] walk [ROOT]\n") && usage.contains("--max-nodes"), "{usage}");
+    let usage = String::from_utf8(imds(&["watch", "--help"]).stdout).unwrap();
+    assert!(usage.contains("--interval-ms N") && usage.contains("at least 1000") && !usage.contains("--role"));
+    let usage = String::from_utf8(imds(&["help"]).stdout).unwrap();
+    assert!(usage.starts_with("usage: imds [OPTIONS] <COMMAND>"), "{usage}");
+}
+
 /// An emulator serving a hostile tree: `dirs` directories of `leaves` leaves.
 fn flooded(dirs: u32, leaves: u32, leaf_bytes: usize, delay: Duration) -> Emulator {
     let flood = Some(Flood { dirs, leaves, leaf_bytes, gone: 1 });
@@ -291,10 +311,7 @@ fn credentials_failures_say_why() {
     );
     emulator.set_faults(Faults { credentials_code: Some("AssumeRoleUnauthorizedAccess".into()), ..Faults::default() });
     let out = imds(&["--endpoint", &emulator.url(), "credentials"]);
-    assert_eq!(
-        stderr(&out),
-        "imds: credentials: credentials: the service answered Code AssumeRoleUnauthorizedAccess\n"
-    );
+    assert_eq!(stderr(&out), "imds: credentials: the service answered Code AssumeRoleUnauthorizedAccess\n");
     assert!(out.stdout.is_empty());
     emulator.set_faults(Faults { expired_credentials: true, ..Faults::default() });
     let out = imds(&["--endpoint", &emulator.url(), "credentials"]);
@@ -324,7 +341,7 @@ fn watch_prints_each_notice_once_and_stops_on_the_first_when_asked() {
     let faults = Faults { spot_notice: Some((Duration::from_millis(300), "terminate".into())), ..Faults::default() };
     let emulator = emulator_with(faults);
     let started = Instant::now();
-    let out = imds(&["--endpoint", &emulator.url(), "watch", "--interval-ms", "100", "--until-notice"]);
+    let out = imds(&["--endpoint", &emulator.url(), "watch", "--interval-ms", "1000", "--until-notice"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let line = String::from_utf8(out.stdout).unwrap();
     assert!(line.starts_with("{\"kind\":\"spot-interruption\",\"action\":\"terminate\",\"time\":\"20"), "{line}");
@@ -339,9 +356,49 @@ fn watch_prints_each_notice_once_and_stops_on_the_first_when_asked() {
         "{\"kind\":\"maintenance\",\"events\":[{\"code\":\"system-reboot\",\"event_id\":\"instance-event-1\",\"description\":null,\
          \"state\":\"active\",\"not_before\":\"2027-01-21T09:00:43Z\",\"not_after\":null,\"not_before_deadline\":null}]}\n"
     );
-    // Nothing there at all: exit 1 from the first round, with one line.
+    // Nothing there at all: exit 1 once the first round is over, with one line.
     let out = imds(&["--endpoint", "http://127.0.0.1:9", "--attempts", "1", "watch"]);
     assert_eq!((out.status.code(), stderr(&out).lines().count()), (Some(1), 1), "{}", stderr(&out));
+    // The round's first poll fails, the others answer: the watch goes on.
+    let faults =
+        Faults { errors_5xx: 1, spot_notice: Some((Duration::from_millis(500), "stop".into())), ..Faults::default() };
+    let emulator = emulator_with(faults);
+    let out = imds(&["--endpoint", &emulator.url(), "--attempts", "1", "watch", "--until-notice"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).ends_with("(polling on)\n"), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"action\":\"stop\""));
+    // The shortest interval.
+    let out = imds(&["--emulator", "watch", "--interval-ms", "999"]);
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (Some(2), "imds: bad --interval-ms 999: at least 1000 (the SDKs poll every few seconds)\n".into())
+    );
+}
+
+/// IMDSv1 disabled in the environment or the profile: `--v1-fallback
+/// rejected|timeout` is a usage error naming both; `never` is fine.
+#[test]
+fn v1_disabled_wins_over_the_fallback_flag() {
+    let config = home().join("config-v1");
+    std::fs::write(&config, "[default]\nec2_metadata_v1_disabled = true\n").unwrap();
+    let config = config.to_string_lossy().into_owned();
+    for (env, setting) in [
+        (("AWS_EC2_METADATA_V1_DISABLED", "true"), "AWS_EC2_METADATA_V1_DISABLED"),
+        (("AWS_CONFIG_FILE", config.as_str()), "the profile's ec2_metadata_v1_disabled"),
+    ] {
+        for mode in ["rejected", "timeout"] {
+            let out = imds_with(&["--emulator", "--v1-fallback", mode, "get", "/latest/meta-data/ami-id"], &[env]);
+            assert_eq!(
+                (out.status.code(), stderr(&out)),
+                (
+                    Some(2),
+                    format!("imds: --v1-fallback {mode} would send IMDSv1 requests, which {setting} = true forbids\n")
+                )
+            );
+        }
+        let out = imds_with(&["--emulator", "--v1-fallback", "never", "get", "/latest/meta-data/ami-id"], &[env]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
 }
 
 #[test]
@@ -411,6 +468,41 @@ fn the_endpoint_resolves_as_the_sdks_do() {
     );
     let out = imds_with(&["--emulator", "get", "/latest/meta-data/ami-id"], &[("AWS_EC2_METADATA_DISABLED", "no")]);
     assert_eq!(out.status.code(), Some(0), "only true disables, as in the SDKs");
+    // A config file the SDKs refuse is refused, naming the file and the line.
+    let bad = home.join("config-malformed");
+    std::fs::write(&bad, "[default]\nec2_metadata_v1_disabled = true\n[profile x\n").unwrap();
+    let out = imds_with(&["endpoint"], &[("AWS_CONFIG_FILE", &bad.to_string_lossy())]);
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (Some(2), format!("imds: {}: line 3: profile definition must end with ']'\n", bad.display()))
+    );
+    let out = imds_with(&["endpoint"], &[("AWS_CONFIG_FILE", "/dev/zero")]);
+    assert_eq!((out.status.code(), stderr(&out)), (Some(2), "imds: /dev/zero: not a regular file\n".into()));
+}
+
+/// The role: `--role` beats `AWS_EC2_INSTANCE_PROFILE_NAME` beats the
+/// profile's `ec2_instance_profile_name`; an empty one is a usage error.
+#[test]
+fn the_role_setting_as_the_sdks_read_it() {
+    let emulator = emulator_with(Faults::default());
+    let url = emulator.url();
+    let config = home().join("config-role");
+    std::fs::write(&config, "[default]\nec2_instance_profile_name = role-from-file\n").unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let asked = |args: &[&str], env: &[(&str, &str)]| {
+        let before = emulator.paths().len();
+        let out = imds_with(&[&["--endpoint", url.as_str()], args, &["credentials"]].concat(), env);
+        let paths = emulator.paths()[before..].to_vec();
+        let role = paths.iter().find_map(|p| p.rsplit_once("security-credentials").map(|(_, r)| r.to_owned()));
+        (out.status.code(), role)
+    };
+    let env_role = ("AWS_EC2_INSTANCE_PROFILE_NAME", "imds-emulator-role");
+    let file = ("AWS_CONFIG_FILE", config.as_str());
+    assert_eq!(asked(&[], &[env_role, file]), (Some(0), Some("-extended/imds-emulator-role".into())));
+    assert_eq!(asked(&[], &[file]).1, Some("-extended/role-from-file".into()), "the profile's role, not a listing");
+    assert_eq!(asked(&["--role", "imds-emulator-role"], &[file]).0, Some(0), "the flag first");
+    let out = imds_with(&["--endpoint", &url, "credentials"], &[("AWS_EC2_INSTANCE_PROFILE_NAME", "")]);
+    assert_eq!((out.status.code(), stderr(&out)), (Some(2), "imds: AWS_EC2_INSTANCE_PROFILE_NAME: empty\n".into()));
 }
 
 /// `imds identity --verify CERT`: the document only once its rsa2048 (and,

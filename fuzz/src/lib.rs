@@ -735,24 +735,30 @@ pub fn timestamp(data: &[u8]) {
 }
 
 /// Fuzz input: a shared config file and settings separated by 0xFF: reading a
-/// profile never panics, and resolving is total (an endpoint or an error).
+/// profile never panics, a value read is the file's own text, and resolving
+/// is total (an endpoint or an error).
 pub fn sdk_config(data: &[u8]) {
-    use imds::sdk_config::{Settings, Source, profile_value, resolve};
-    let mut parts = data.split(|&b| b == 0xff).map(|p| std::str::from_utf8(p).ok());
-    let file = parts.next().flatten().unwrap_or_default();
-    let mut next = || parts.next().flatten();
+    use imds::sdk_config::{Settings, Source, profile_values, resolve};
+    const KEYS: [&str; 4] = [
+        "ec2_metadata_service_endpoint",
+        "ec2_metadata_service_endpoint_mode",
+        "ec2_metadata_v1_disabled",
+        "ec2_instance_profile_name",
+    ];
+    let mut parts = data.split(|&b| b == 0xff);
+    let file = parts.next().unwrap_or_default();
+    let mut next = || parts.next().and_then(|p| std::str::from_utf8(p).ok());
     let (endpoint, mode, v1) = (next(), next(), next());
     for profile in ["default", "dev", ""] {
-        let value = profile_value(file, profile, "ec2_metadata_service_endpoint");
-        assert!(value.is_none_or(|v| file.contains(v)));
+        if let Ok(values) = profile_values(file, profile, KEYS) {
+            let text = String::from_utf8_lossy(file);
+            assert!(values.iter().flatten().all(|v| text.contains(v)), "{values:?}");
+        }
     }
-    let source = Source { endpoint, endpoint_mode: mode, disabled: v1, v1_disabled: v1 };
-    let profile = Source {
-        endpoint: profile_value(file, "default", "ec2_metadata_service_endpoint"),
-        endpoint_mode: profile_value(file, "default", "ec2_metadata_service_endpoint_mode"),
-        disabled: None,
-        v1_disabled: profile_value(file, "default", "ec2_metadata_v1_disabled"),
-    };
+    let source = Source { endpoint, endpoint_mode: mode, disabled: v1, v1_disabled: v1, instance_profile_name: v1 };
+    let [endpoint, endpoint_mode, v1_disabled, instance_profile_name] =
+        profile_values(file, "default", KEYS).unwrap_or_default();
+    let profile = Source { endpoint, endpoint_mode, disabled: None, v1_disabled, instance_profile_name };
     if let Ok(resolved) = resolve(&Settings { environment: source, profile, ..Settings::default() }) {
         assert!(!resolved.endpoint.to_string().is_empty());
     }
