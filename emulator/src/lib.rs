@@ -32,6 +32,9 @@ pub use data::{IDENTITY_DOCUMENT, TEST_RSA_CERTIFICATE, TEST_RSA2048_CERTIFICATE
 pub struct Faults {
     /// Answer the next this-many requests with 503.
     pub errors_5xx: u32,
+    /// Throttle: answer the next requests with 429 or 503, with or without
+    /// `Retry-After`, as IMDS does with a busy caller.
+    pub throttle: Option<Throttle>,
     /// Wait this long before every response.
     pub delay: Duration,
     /// Read requests but never answer them.
@@ -71,6 +74,18 @@ pub struct Faults {
     /// These bodies at these paths instead of the instance's (say an identity
     /// document changed by one byte, whose signatures must then fail).
     pub bodies: Vec<(String, String)>,
+}
+
+/// Throttled answers: `requests` of them, with `status` (429 or 503) and,
+/// when set, `Retry-After: retry_after` (seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    /// 429 (Too Many Requests) or 503 (Service Unavailable).
+    pub status: u16,
+    /// How many requests to throttle.
+    pub requests: u32,
+    /// The `Retry-After` seconds, if any.
+    pub retry_after: Option<u32>,
 }
 
 /// A hostile tree: `/latest/meta-data/` lists `dirs` directories (`d0/`, `d1/`,
@@ -428,6 +443,14 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
     let mut faults = shared.faults();
     if faults.stall {
         return Outcome::Silence;
+    }
+    if let Some(throttle) = faults.throttle.as_mut().filter(|t| t.requests > 0) {
+        throttle.requests -= 1;
+        let reason = if throttle.status == 429 { "Too Many Requests" } else { "Service Unavailable" };
+        let answer = plain(throttle.status, reason, "", keep_alive);
+        let retry_after = throttle.retry_after.map(|s| format!("Retry-After: {s}\r\n")).unwrap_or_default();
+        let at = answer.windows(2).position(|w| w == b"\r\n").map_or(0, |at| at + 2);
+        return split([&answer[..at], retry_after.as_bytes(), &answer[at..]].concat());
     }
     if faults.errors_5xx > 0 {
         faults.errors_5xx -= 1;

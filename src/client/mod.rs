@@ -337,10 +337,13 @@ impl Settings {
 ///   token read timeout falls back until [`Config::v1_reprobe`] has passed or a
 ///   401 comes; 5xx on every token attempt falls back for that request only. A
 ///   400 on the token `PUT` is always an error.
-/// - Retries: 5xx, refused or reset connections, a connection closed before a
-///   complete response, connect and read timeouts; never 400, 403 or 404, nor a
-///   malformed or oversized response. Exponential backoff from `backoff_base`,
-///   capped at `backoff_cap`, with jitter from the seed given to [`Client::new`].
+/// - Retries: 5xx, 429, refused or reset connections, a connection closed
+///   before a complete response, connect and read timeouts; never 400, 403 or
+///   404, nor a malformed or oversized response. Exponential backoff from
+///   `backoff_base`, capped at `backoff_cap`, with jitter from the seed given to
+///   [`Client::new`]. A 429 or 503 with `Retry-After: SECONDS` waits at least
+///   that long when it fits the operation's deadline, and fails at once with
+///   its status when it does not.
 ///   A reused keep-alive connection that turns out closed gets one free retry on a
 ///   new connection. A streamed body that fails after pieces were handed out is
 ///   not retried (the caller would see them twice).
@@ -760,7 +763,17 @@ impl<'a> Operation<'_, 'a, '_> {
             }
             Next::Retry => {
                 let delay = backoff(&mut client.rng, tries.made, settings.backoff_base_ms, settings.backoff_cap_ms);
-                (self.stage, Step::Backoff { until: now.plus_ms(delay) })
+                // A throttled answer's Retry-After, when it fits the deadline;
+                // when it does not, waiting would only end in a timeout.
+                let asked = match kind {
+                    ErrorKind::Status(429 | 503) => self.reader.head().and_then(|head| head.retry_after),
+                    _ => None,
+                };
+                let until = now.plus_ms(delay.max(asked.map_or(0, |secs| secs.saturating_mul(1000))));
+                if asked.is_some() && until > self.deadline {
+                    return self.finish_err(kind);
+                }
+                (self.stage, Step::Backoff { until })
             }
             Next::UseCachedToken => {
                 client.tokens.refresh_failed(now);

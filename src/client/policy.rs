@@ -59,7 +59,7 @@ pub(crate) fn decide(kind: ErrorKind, at: Situation, max_attempts: u8, fallback:
     }
     let retryable = !at.delivered
         && match kind {
-            ErrorKind::Status(status) => status >= 500,
+            ErrorKind::Status(status) => status >= 500 || status == 429,
             ErrorKind::Timeout(TimeoutKind::Connect | TimeoutKind::Read) => true,
             ErrorKind::Transport(e) => e != TransportError::Unsupported,
             ErrorKind::Response(e) => matches!(e, DecodeError::UnexpectedEof(_)),

@@ -99,6 +99,9 @@ pub struct ResponseHead {
     pub content_type: Option<Span>,
     /// The `X-aws-ec2-metadata-token-ttl-seconds` value, if any.
     pub token_ttl: Option<u32>,
+    /// The `Retry-After` value in seconds, if any and in that form (an
+    /// HTTP-date, or anything else, is `None`).
+    pub retry_after: Option<u32>,
     /// Whether the connection may carry another request after this response.
     pub keep_alive: bool,
     /// How the body is delimited.
@@ -401,6 +404,7 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
     let mut content_length: Option<u64> = None;
     let mut chunked = None;
     let mut token_ttl: Option<u32> = None;
+    let mut retry_after: Option<u32> = None;
     let mut content_type = None;
     let (mut close, mut keep_alive) = (false, false);
     for header in response.headers.iter() {
@@ -408,6 +412,7 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
         // Each name this decoder reads has its own length: one comparison per field.
         let wanted = match name.len() {
             10 => "connection",
+            11 => "retry-after",
             12 => "content-type",
             14 => "content-length",
             17 => "transfer-encoding",
@@ -456,6 +461,8 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
                 close |= is_name(option, b"close");
                 keep_alive |= is_name(option, b"keep-alive");
             }
+        } else if name.len() == 11 {
+            retry_after = parse_decimal(trim(value)).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         } else if name.len() == 36 {
             let ttl =
                 parse_decimal(trim(value)).and_then(|n| u32::try_from(n).ok()).ok_or(DecodeError::InvalidTokenTtl)?;
@@ -485,6 +492,7 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
         reason,
         content_type,
         token_ttl,
+        retry_after,
         keep_alive,
         framing,
         len: bytes.len(),
@@ -568,6 +576,25 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_only() {
+        extern crate std;
+        let head = |field: &str| {
+            let bytes = std::format!("HTTP/1.1 429 Too Many Requests\r\n{field}Content-Length: 0\r\n\r\n");
+            let mut decoder = Decoder::new(Limits::DEFAULT);
+            match decoder.decode(bytes.as_bytes(), false) {
+                Ok((_, Decoded::Head(head))) => head.retry_after,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(head("Retry-After: 2\r\n"), Some(2));
+        assert_eq!(head("retry-after:  120 \r\n"), Some(120));
+        assert_eq!(head("Retry-After: 99999999999\r\n"), Some(u32::MAX), "saturated, not wrapped");
+        assert_eq!(head("Retry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\n"), None, "an HTTP-date is not taken");
+        assert_eq!(head("Retry-After: -1\r\n"), None);
+        assert_eq!(head(""), None);
+    }
 
     #[test]
     fn newline_search_matches_a_byte_loop_at_every_offset_and_length() {
