@@ -53,7 +53,7 @@ fn throttled_answers_are_retried_with_backoff() {
         let (sim, times) = throttling(vec![(status, None), (status, None)]);
         let mut client = new_client(config(|_| {}));
         let got = get(&mut client, &sim, &mut sim.transport(), "/latest/meta-data/instance-id");
-        assert_eq!(got.map(|(s, b)| (s, b)), Ok((200, b"i-0123456789abcdef0".to_vec())), "{status}");
+        assert_eq!(got, Ok((200, b"i-0123456789abcdef0".to_vec())), "{status}");
         let gaps = gaps(&times.borrow());
         // Backoff from 100 ms, doubling, with equal jitter: [50, 100] then [100, 200].
         assert!((50..=100).contains(&gaps[0]) && (100..=200).contains(&gaps[1]), "{status}: {gaps:?}");
