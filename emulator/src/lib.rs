@@ -25,7 +25,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod proxy;
 pub use data::{IDENTITY_DOCUMENT, TEST_RSA_CERTIFICATE, TEST_RSA2048_CERTIFICATE, VERSIONS, http_date, instance};
+pub use proxy::{FaultCounts, FaultProxy, NetworkFault, ProxyOptions};
 
 /// Misbehaviour, switchable while the emulator runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -553,9 +555,11 @@ fn dynamic(path: &str, shared: &Shared) -> Option<Option<String>> {
         return Some(None);
     }
     let now = unix_now();
+    // As IMDS rotates them: issued on the hour, for six hours.
+    let issued = now - now % 3600;
     let credentials = |extended| {
-        let expiration = if faults.expired_credentials { now - 3600 } else { now + 6 * 3600 };
-        data::credentials(faults.credentials_code.as_deref(), now - 600, expiration, extended)
+        let expiration = if faults.expired_credentials { now - 3600 } else { issued + 6 * 3600 };
+        data::credentials(faults.credentials_code.as_deref(), issued, expiration, extended)
     };
     let appeared = |after: Duration| set_at.elapsed() >= after;
     let role = data::ROLE;
