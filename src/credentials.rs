@@ -9,8 +9,16 @@ use crate::flow::{Flow, Step};
 use crate::parse::{Credentials, DocumentError, Timestamp};
 use crate::time::Instant;
 
-/// Seconds before expiry that credentials are due for refresh.
+/// Seconds before expiry that credentials are due for refresh, at least; up
+/// to [`REFRESH_JITTER_SECS`] more spread a fleet's refreshes.
 pub const REFRESH_BEFORE_EXPIRY_SECS: i64 = 5 * 60;
+
+/// The most jitter added to [`REFRESH_BEFORE_EXPIRY_SECS`].
+pub const REFRESH_JITTER_SECS: i64 = 5 * 60;
+
+/// The smallest clock error taken out of [`FetchedCredentials`]' times: a
+/// minute (less is the fetch's own duration and `Date`'s one-second grain).
+pub const MIN_CLOCK_SKEW_SECS: i64 = 60;
 
 /// Seconds an already expired credential is kept for (static stability), plus
 /// up to [`STALE_JITTER_SECS`]: aws-config's figures.
@@ -83,34 +91,42 @@ pub struct FetchedCredentials<'b> {
     /// When to stop using them: their `Expiration`, or, when the service served
     /// them already expired, a short while from now (static stability).
     pub expires_at: Timestamp,
-    /// When to fetch new ones: [`REFRESH_BEFORE_EXPIRY_SECS`] before
-    /// `expires_at`, and not before now.
+    /// When to fetch new ones: [`REFRESH_BEFORE_EXPIRY_SECS`] plus up to
+    /// [`REFRESH_JITTER_SECS`] before `expires_at`, and not before now.
     pub refresh_at: Timestamp,
     /// The service served them expired; `expires_at` was extended by
     /// [`STALE_EXTENSION_SECS`] plus jitter, and a refresh should come soon.
     /// Warn about it: the service may be having trouble.
     pub stale: bool,
+    /// The service's clock (its answer's `Date`) minus the caller's
+    /// (`wall_now`), when they differ by [`MIN_CLOCK_SKEW_SECS`] or more; else
+    /// 0. `expires_at` and `refresh_at` are on the caller's clock: this is
+    /// taken out of them, so a wall clock set back or ahead (a VM restored
+    /// from a snapshot) still refreshes before the service's expiry.
+    pub clock_skew_secs: i64,
 }
 
 impl<'b> FetchedCredentials<'b> {
-    fn of(credentials: Credentials<'b>, wall_now: Timestamp) -> FetchedCredentials<'b> {
-        let stale = credentials.expiration <= wall_now;
+    fn of(credentials: Credentials<'b>, wall_now: Timestamp, server_now: Option<Timestamp>) -> FetchedCredentials<'b> {
+        let skew = server_now.map_or(0, |server| server.unix_seconds().saturating_sub(wall_now.unix_seconds()));
+        let clock_skew_secs = if skew.unsigned_abs() >= MIN_CLOCK_SKEW_SECS as u64 { skew } else { 0 };
+        let expiration = credentials.expiration.saturating_add_secs(clock_skew_secs.saturating_neg());
+        let stale = expiration <= wall_now;
+        // Seeded per instance: a fleet shares the clock (and, restored from
+        // one snapshot, everything else), not its access key ids.
+        let key = credentials.access_key_id.raw().bytes();
+        let mixed = key.fold(0x811c_9dc5 ^ credentials.expiration.unix_seconds() as u32, |hash, byte| {
+            (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+        });
+        let mut seed = (mixed ^ wall_now.unix_seconds() as u32) | 1;
+        let mut jitter = |most: i64| i64::from(crate::client::xorshift32(&mut seed) % (most as u32 + 1));
         let expires_at = match stale {
-            false => credentials.expiration,
-            true => {
-                // Seeded per instance: a fleet shares the clock (and, restored
-                // from one snapshot, everything else), not its access key ids.
-                let key = credentials.access_key_id.raw().bytes();
-                let mixed = key.fold(0x811c_9dc5 ^ wall_now.unix_seconds() as u32, |hash, byte| {
-                    (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-                });
-                let mut seed = mixed | 1;
-                let jitter = i64::from(crate::client::xorshift32(&mut seed) % (STALE_JITTER_SECS as u32 + 1));
-                wall_now.saturating_add_secs(STALE_EXTENSION_SECS + jitter)
-            }
+            false => expiration,
+            true => wall_now.saturating_add_secs(STALE_EXTENSION_SECS + jitter(STALE_JITTER_SECS)),
         };
-        let refresh_at = expires_at.saturating_add_secs(-REFRESH_BEFORE_EXPIRY_SECS).max(wall_now);
-        FetchedCredentials { credentials, expires_at, refresh_at, stale }
+        let lead = REFRESH_BEFORE_EXPIRY_SECS + jitter(REFRESH_JITTER_SECS);
+        let refresh_at = expires_at.saturating_add_secs(-lead).max(wall_now);
+        FetchedCredentials { credentials, expires_at, refresh_at, stale, clock_skew_secs }
     }
 }
 
@@ -307,7 +323,8 @@ impl Flow for CredentialsFetch<'_> {
             return Err(CredentialsError::WrongStep);
         }
         let credentials = Credentials::parse(answer.body).map_err(CredentialsError::Document)?;
-        Ok(FetchedCredentials::of(credentials, self.wall_now))
+        let server_now = answer.date.and_then(|date| Timestamp::parse_http_date(date.as_str()).ok());
+        Ok(FetchedCredentials::of(credentials, self.wall_now, server_now))
     }
 }
 
@@ -334,16 +351,22 @@ mod tests {
                 .into_bytes()
                 .into_boxed_slice(),
         );
-        FetchedCredentials::of(Credentials::parse(body).unwrap(), Timestamp::parse_rfc3339(now).unwrap())
+        FetchedCredentials::of(Credentials::parse(body).unwrap(), Timestamp::parse_rfc3339(now).unwrap(), None)
     }
 
     #[test]
-    fn refresh_five_minutes_before_expiry_not_before_now() {
+    fn refresh_five_to_ten_minutes_before_expiry_not_before_now() {
         let f = fetched("2026-11-26T21:47:55Z", "2026-11-26T15:12:40Z");
-        assert_eq!(
-            (f.stale, f.expires_at.to_string(), f.refresh_at.to_string()),
-            (false, "2026-11-26T21:47:55Z".into(), "2026-11-26T21:42:55Z".into())
-        );
+        let lead = f.expires_at.unix_seconds() - f.refresh_at.unix_seconds();
+        assert_eq!((f.stale, f.expires_at.to_string()), (false, "2026-11-26T21:47:55Z".into()));
+        assert!((300..=600).contains(&lead), "{lead}");
+        let leads: std::collections::BTreeSet<i64> = (0..24)
+            .map(|hour| {
+                let f = fetched_by("ASIAONE", &std::format!("2026-11-27T{hour:02}:00:00Z"), "2026-11-26T15:12:40Z");
+                f.expires_at.unix_seconds() - f.refresh_at.unix_seconds()
+            })
+            .collect();
+        assert!(leads.len() >= 12 && leads.iter().all(|l| (300..=600).contains(l)), "spread: {leads:?}");
         let f = fetched("2026-11-26T21:47:55Z", "2026-11-26T21:45:00Z");
         assert_eq!((f.stale, f.refresh_at.to_string()), (false, "2026-11-26T21:45:00Z".into()), "due now");
     }
@@ -359,6 +382,27 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_skew_from_date_is_taken_out() {
+        let body = br#"{"AccessKeyId":"a","SecretAccessKey":"s","Token":"t","Expiration":"2026-11-26T21:00:00Z"}"#;
+        let at = |now: &str, date: Option<&str>| {
+            let date = date.map(|d| Timestamp::parse_http_date(d).unwrap());
+            FetchedCredentials::of(Credentials::parse(body).unwrap(), Timestamp::parse_rfc3339(now).unwrap(), date)
+        };
+        // The caller's clock is an hour behind the service's: its expiry is an hour earlier on it.
+        let behind = at("2026-11-26T14:00:00Z", Some("Thu, 26 Nov 2026 15:00:00 GMT"));
+        assert_eq!((behind.clock_skew_secs, behind.expires_at.to_string()), (3600, "2026-11-26T20:00:00Z".into()));
+        // An hour ahead: served valid, but expired on the caller's clock unless corrected.
+        let ahead = at("2026-11-26T21:30:00Z", Some("Thu, 26 Nov 2026 20:30:00 GMT"));
+        assert_eq!((ahead.clock_skew_secs, ahead.stale), (-3600, false));
+        assert_eq!(ahead.expires_at.to_string(), "2026-11-26T22:00:00Z");
+        // Under a minute, or no Date: nothing taken out.
+        assert_eq!(at("2026-11-26T15:00:00Z", Some("Thu, 26 Nov 2026 15:00:59 GMT")).clock_skew_secs, 0);
+        assert_eq!(at("2026-11-26T15:00:00Z", None).expires_at.to_string(), "2026-11-26T21:00:00Z");
+        assert!(Timestamp::parse_http_date("Thu 26 Nov 2026 15:00:00 GMT").is_err());
+        assert!(Timestamp::parse_http_date("Thu, 6 Nov 2026 15:00:00 GMT").is_err(), "IMF-fixdate has two digits");
+    }
+
+    #[test]
     fn expired_credentials_are_kept_a_while() {
         let now = Timestamp::parse_rfc3339("2026-11-26T22:00:00Z").unwrap();
         for expiration in ["2026-11-26T21:47:55Z", "2026-11-26T22:00:00Z"] {
@@ -368,7 +412,9 @@ mod tests {
                 f.stale && (STALE_EXTENSION_SECS..=STALE_EXTENSION_SECS + STALE_JITTER_SECS).contains(&extension),
                 "{extension}"
             );
-            assert_eq!(f.refresh_at.unix_seconds(), f.expires_at.unix_seconds() - REFRESH_BEFORE_EXPIRY_SECS);
+            let lead = f.expires_at.unix_seconds() - f.refresh_at.unix_seconds();
+            let most = REFRESH_BEFORE_EXPIRY_SECS + REFRESH_JITTER_SECS;
+            assert!((REFRESH_BEFORE_EXPIRY_SECS..=most).contains(&lead) && f.refresh_at >= now, "{lead}");
         }
     }
 

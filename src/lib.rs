@@ -107,8 +107,8 @@ pub use client::{
     TimeoutKind, UsageError, UserAgent, V1Fallback, reason_phrase,
 };
 pub use credentials::{
-    CredentialsApi, CredentialsError, CredentialsFetch, CredentialsFlow, FetchedCredentials,
-    REFRESH_BEFORE_EXPIRY_SECS, STALE_EXTENSION_SECS, STALE_JITTER_SECS,
+    CredentialsApi, CredentialsError, CredentialsFetch, CredentialsFlow, FetchedCredentials, MIN_CLOCK_SKEW_SECS,
+    REFRESH_BEFORE_EXPIRY_SECS, REFRESH_JITTER_SECS, STALE_EXTENSION_SECS, STALE_JITTER_SECS,
 };
 pub use endpoint::{Endpoint, EndpointError, Host, HostHeader, MAX_HOST_NAME_LEN, Scheme};
 pub use flow::{Flow, Step};

@@ -155,6 +155,13 @@ impl Session<'_> {
                 fetched.expires_at
             );
         }
+        if fetched.clock_skew_secs != 0 {
+            eprintln!(
+                "imds: warning: this machine's clock is {} s {} the service's; Expiration is on this machine's clock",
+                fetched.clock_skew_secs.unsigned_abs(),
+                if fetched.clock_skew_secs > 0 { "behind" } else { "ahead of" }
+            );
+        }
         let c = fetched.credentials;
         // The secrets go out as the service wrote them (JSON string text),
         // straight from the receive buffer: no copy of them is ever made, and
@@ -240,7 +247,8 @@ impl Session<'_> {
         // The first round decides: exit 1 only if none of its paths answered.
         let (mut answered, mut first_round, mut failed) = (false, true, Vec::new());
         loop {
-            self.clock.sleep_until(watch.poll_at());
+            let now = self.clock.now();
+            self.clock.sleep_until(watch.next_poll(now));
             let mut operation =
                 watch.start(self.clock.now(), &mut self.client).map_err(|e| Failure::Usage(e.to_string()))?;
             let outcome = run(&mut operation, &mut self.transport, &mut self.clock, &mut self.tx, &mut self.rx, |_| {});

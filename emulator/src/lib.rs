@@ -162,11 +162,14 @@ impl Default for Options {
 struct Shared {
     options: Options,
     faults: Mutex<Faults>,
-    /// When the faults were set (notices appear relative to it), monotonic and wall.
-    faults_set: Mutex<(Instant, u64)>,
+    /// When the faults were set (notices appear relative to it), Unix ms.
+    faults_set: Mutex<u64>,
+    /// The manual clock (Unix ms), if the service runs on one.
+    manual_ms: Mutex<Option<u64>>,
     /// The path of every request answered, in order (bounded by `max_requests`).
     paths: Mutex<Vec<String>>,
-    tokens: Mutex<HashMap<String, Instant>>,
+    /// Each token's expiry, Unix ms.
+    tokens: Mutex<HashMap<String, u64>>,
     tree: BTreeMap<String, String>,
     requests: AtomicUsize,
     connections: AtomicUsize,
@@ -176,6 +179,14 @@ struct Shared {
 }
 
 impl Shared {
+    /// Now, Unix milliseconds: the manual clock's, or the system's.
+    fn now_ms(&self) -> u64 {
+        let manual = *self.manual_ms.lock().unwrap_or_else(|e| e.into_inner());
+        manual.unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+        })
+    }
+
     fn stopping(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
             || self.started.elapsed() >= self.options.lifetime
@@ -219,7 +230,8 @@ impl Service {
         Service {
             shared: Arc::new(Shared {
                 faults: Mutex::new(options.faults.clone()),
-                faults_set: Mutex::new((Instant::now(), unix_now())),
+                faults_set: Mutex::new(unix_now() * 1000),
+                manual_ms: Mutex::new(None),
                 paths: Mutex::default(),
                 options,
                 tokens: Mutex::default(),
@@ -256,6 +268,7 @@ impl Service {
             paths.push(request.path.unwrap_or_default().to_owned());
         }
         drop(paths);
+        ANSWER_TIME.set(shared.now_ms() / 1000);
         match respond(&request, shared, keep_alive) {
             Outcome::Silence => Answer::Silence,
             Outcome::Bytes { head, body } => {
@@ -269,7 +282,14 @@ impl Service {
     /// Replaces the faults in force (notices count their delay from now).
     pub fn set_faults(&self, faults: Faults) {
         *self.shared.faults() = faults;
-        *self.shared.faults_set.lock().unwrap_or_else(|e| e.into_inner()) = (Instant::now(), unix_now());
+        *self.shared.faults_set.lock().unwrap_or_else(|e| e.into_inner()) = self.shared.now_ms();
+    }
+
+    /// Runs the service on a manual clock set to `unix_ms` (call again to move
+    /// it, either way), or on the system's again (`None`): token expiry,
+    /// credentials, notices and the `Date` header follow it.
+    pub fn set_clock(&self, unix_ms: Option<u64>) {
+        *self.shared.manual_ms.lock().unwrap_or_else(|e| e.into_inner()) = unix_ms;
     }
 
     /// Requests answered (or refused) so far.
@@ -485,11 +505,7 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
         let _ = *LAUNCHED;
         let n = shared.token_counter.fetch_add(1, Ordering::SeqCst);
         let token = format!("AQAEAEmu{n:016x}-imds-emulator-token-{:08x}==", ttl * 2654435761 % 0xffff_ffff);
-        shared
-            .tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), Instant::now() + Duration::from_secs(ttl));
+        shared.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(token.clone(), shared.now_ms() + ttl * 1000);
         let ttl_header = if omit_ttl { None } else { Some(ttl) };
         return build(200, "OK", token.as_bytes(), ttl_header, keep_alive, chunked);
     }
@@ -501,8 +517,8 @@ fn respond(request: &httparse::Request<'_, '_>, shared: &Shared, keep_alive: boo
         Some(token) => {
             let tokens = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
             let expiry = std::str::from_utf8(token).ok().and_then(|t| tokens.get(t).copied());
-            match expiry.map(|e| e.saturating_duration_since(Instant::now())) {
-                Some(left) if !left.is_zero() => Some(left.as_secs().max(1)),
+            match expiry.map(|e| e.saturating_sub(shared.now_ms())) {
+                Some(left) if left > 0 => Some((left / 1000).max(1)),
                 _ => return split(xhtml(401, "Unauthorized", keep_alive)),
             }
         }
@@ -549,19 +565,21 @@ fn leaf_at(path: &str, shared: &Shared, flood: Option<Flood>) -> Option<Option<S
 /// current expiration), the role, the Region, the notices. `Some(None)` is a 404.
 fn dynamic(path: &str, shared: &Shared) -> Option<Option<String>> {
     let faults = shared.faults().clone();
-    let (set_at, set_wall) = *shared.faults_set.lock().unwrap_or_else(|e| e.into_inner());
+    let set_ms = *shared.faults_set.lock().unwrap_or_else(|e| e.into_inner());
+    let now_ms = shared.now_ms();
+    let set_wall = set_ms / 1000;
     let md = path.strip_prefix("/latest/meta-data/")?;
     if md.starts_with("iam") && faults.no_role {
         return Some(None);
     }
-    let now = unix_now();
+    let now = now_ms / 1000;
     // As IMDS rotates them: issued on the hour, for six hours.
     let issued = now - now % 3600;
     let credentials = |extended| {
         let expiration = if faults.expired_credentials { now - 3600 } else { issued + 6 * 3600 };
         data::credentials(faults.credentials_code.as_deref(), issued, expiration, extended)
     };
-    let appeared = |after: Duration| set_at.elapsed() >= after;
+    let appeared = |after: Duration| now_ms.saturating_sub(set_ms) >= after.as_millis() as u64;
     let role = data::ROLE;
     Some(match md {
         "iam/security-credentials-extended" | "iam/security-credentials-extended/" if !faults.no_extended_api => {
@@ -608,12 +626,17 @@ fn head(status: u16, reason: &str, ttl: Option<u64>, content_type: &str, framing
     let connection = if keep_alive { "keep-alive" } else { "close" };
     // Live dates: the data was last modified when the instance (the
     // emulator) started, and the answer is dated now.
-    let (modified, date) = (data::http_date(*LAUNCHED), data::http_date(unix_now()));
+    let (modified, date) = (data::http_date(*LAUNCHED), data::http_date(ANSWER_TIME.get()));
     format!(
         "HTTP/1.1 {status} {reason}\r\n{ttl}Content-Type: {content_type}\r\nAccept-Ranges: none\r\n\
          Last-Modified: {modified}\r\n{framing}\r\nDate: {date}\r\n\
          Server: EC2ws\r\nConnection: {connection}\r\n\r\n"
     )
+}
+
+thread_local! {
+    /// The time of the answer being built (Unix seconds): its `Date`.
+    static ANSWER_TIME: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// When the first emulator of this process started (Unix seconds).

@@ -19,7 +19,7 @@ use crate::time::{Instant, from_ms, ms};
 use crate::token::{MAX_TOKEN_LEN, TokenError, TokenTtl};
 use crate::transport::TransportError;
 use crate::wire::reader::BodyMode;
-use crate::wire::{Advance, Body, DecodeError, Limits, ReadError, Reader, Request, ResponseHead};
+use crate::wire::{Advance, Body, DecodeError, HttpDate, Limits, ReadError, Reader, Request, ResponseHead};
 
 /// What the driver should do next; see [`Client`].
 ///
@@ -66,6 +66,8 @@ pub struct Answer<'b> {
     pub body: &'b [u8],
     /// How long the token used stays valid, when one was used.
     pub token_ttl: Option<Duration>,
+    /// The response's `Date` (the server's clock), when it had one.
+    pub date: Option<HttpDate>,
 }
 
 impl Answer<'_> {
@@ -213,13 +215,14 @@ pub(crate) struct Finished {
     body_start: usize,
     body_len: usize,
     token_ttl_ms: Option<u32>,
+    date: Option<HttpDate>,
 }
 
 impl Finished {
     /// The answer, its body in `rx` (the buffer the operation read into).
     pub(crate) fn answer(self, rx: &[u8]) -> Answer<'_> {
         let body = rx.get(self.body_start..self.body_start.saturating_add(self.body_len)).unwrap_or_default();
-        Answer { status: self.status, body, token_ttl: self.token_ttl_ms.map(from_ms) }
+        Answer { status: self.status, body, token_ttl: self.token_ttl_ms.map(from_ms), date: self.date }
     }
 }
 
@@ -728,6 +731,7 @@ impl<'a> Operation<'_, 'a, '_> {
                     body_start: range.start,
                     body_len: range.len(),
                     token_ttl_ms: client.tokens.ttl_ms(now).filter(|_| with_token),
+                    date: head.date,
                 }));
             }
             _ => self.attempt_failed(now, ErrorKind::Status(status)),
@@ -835,8 +839,11 @@ mod tests {
     fn bodies_never_reach_debug() {
         extern crate std;
         let secret = b"{\"SecretAccessKey\":\"wJalrXUtnFEMI\"}";
-        let shown =
-            std::format!("{:?} {:?}", Answer { status: 200, body: secret, token_ttl: None }, Action::Piece(secret));
+        let shown = std::format!(
+            "{:?} {:?}",
+            Answer { status: 200, body: secret, token_ttl: None, date: None },
+            Action::Piece(secret)
+        );
         assert!(!shown.contains("wJalr"), "{shown}");
         assert!(shown.contains("body_len: 35") && shown.contains("Piece(<35 bytes>)"), "{shown}");
     }

@@ -208,7 +208,8 @@ macro_rules! driving_loops {
             mut on_notice: impl FnMut(Notice<'_>) -> ControlFlow<()>,
         ) -> Result<(), WatchError> {
             loop {
-                clock.sleep_until(watch.poll_at()) $($aw)*;
+                let now = clock.now();
+                clock.sleep_until(watch.next_poll(now)) $($aw)*;
                 let mut operation = watch.start(clock.now(), client)?;
                 let outcome = finish(&mut operation, transport, clock, tx, rx, &mut |_| {}) $($aw)*;
                 let now = clock.now();

@@ -124,6 +124,15 @@ impl Timestamp {
         Timestamp::event_time(text.as_bytes())
     }
 
+    /// Parses an HTTP `Date` in IMF-fixdate form: `Mon, 07 Dec 2026 20:34:00
+    /// GMT` (the weekday is not checked against the date).
+    pub fn parse_http_date(text: &str) -> Result<Timestamp, TimestampError> {
+        match text.as_bytes().split_at_checked(5) {
+            Some((day, rest)) if day.get(3..) == Some(b", ") && rest.len() == 24 => Timestamp::event_time(rest),
+            _ => Err(TimestampError::Syntax),
+        }
+    }
+
     /// [`Timestamp::parse_event_time`] on bytes.
     pub(crate) fn event_time(bytes: &[u8]) -> Result<Timestamp, TimestampError> {
         // A day of one digit: the same layout, one byte shorter.

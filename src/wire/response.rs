@@ -102,6 +102,9 @@ pub struct ResponseHead {
     /// The `Retry-After` value in seconds, if any and in that form (an
     /// HTTP-date, or anything else, is `None`).
     pub retry_after: Option<u32>,
+    /// The `Date` value, if it has the 29 bytes of an IMF-fixdate (`Mon, 07
+    /// Dec 2026 20:34:00 GMT`): the server's clock. Copied, not parsed here.
+    pub date: Option<HttpDate>,
     /// Whether the connection may carry another request after this response.
     pub keep_alive: bool,
     /// How the body is delimited.
@@ -109,6 +112,31 @@ pub struct ResponseHead {
     /// Bytes of this head on the wire (without skipped 1xx responses before
     /// it): it ends where the consumed count of the call that returned it ends.
     pub len: usize,
+}
+
+/// The 29 bytes of an IMF-fixdate `Date` value, as the server sent them
+/// (`Timestamp::parse_http_date` reads them).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct HttpDate(pub [u8; 29]);
+
+impl HttpDate {
+    /// The text (empty if the bytes are not UTF-8).
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for HttpDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for HttpDate {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=str}", self.as_str())
+    }
 }
 
 impl ResponseHead {
@@ -405,12 +433,14 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
     let mut chunked = None;
     let mut token_ttl: Option<u32> = None;
     let mut retry_after: Option<u32> = None;
+    let mut date = None;
     let mut content_type = None;
     let (mut close, mut keep_alive) = (false, false);
     for header in response.headers.iter() {
         let (name, value) = (header.name, header.value);
         // Each name this decoder reads has its own length: one comparison per field.
         let wanted = match name.len() {
+            4 => "date",
             10 => "connection",
             11 => "retry-after",
             12 => "content-type",
@@ -461,6 +491,8 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
                 close |= is_name(option, b"close");
                 keep_alive |= is_name(option, b"keep-alive");
             }
+        } else if name.len() == 4 {
+            date = <[u8; 29]>::try_from(trim(value)).ok().map(HttpDate);
         } else if name.len() == 11 {
             retry_after = parse_decimal(trim(value)).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         } else if name.len() == 36 {
@@ -493,6 +525,7 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
         content_type,
         token_ttl,
         retry_after,
+        date,
         keep_alive,
         framing,
         len: bytes.len(),

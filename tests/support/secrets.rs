@@ -58,7 +58,7 @@ pub fn with_samples(body: &[u8], token: &Token, check: impl FnOnce(&Samples<'_>)
         response,
         listing,
         entry,
-        answer: Answer { status: 200, body, token_ttl: None },
+        answer: Answer { status: 200, body, token_ttl: None, date: None },
         action: Action::Piece(body),
         visit: Visit::Leaf { path: "/latest/meta-data/iam/security-credentials/role", body },
         token: token.clone(),
@@ -69,6 +69,7 @@ pub fn with_samples(body: &[u8], token: &Token, check: impl FnOnce(&Samples<'_>)
             expires_at: Timestamp::UNIX_EPOCH,
             refresh_at: Timestamp::UNIX_EPOCH,
             stale: false,
+            clock_skew_secs: 0,
         },
         value: json::parse(body).unwrap(),
     };
