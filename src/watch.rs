@@ -106,10 +106,12 @@ impl Watch {
     }
 
     /// When to call [`Watch::start`] next, seen from `now`: [`Watch::poll_at`],
-    /// but never more than one interval ahead, so a clock that went backwards
-    /// (a VM restored from a snapshot) does not hold the watch back.
+    /// but never more than one interval ahead (and now while a round is under
+    /// way), so a clock that went backwards (a VM restored from a snapshot)
+    /// does not hold the watch back.
     pub fn next_poll(&self, now: Instant) -> Instant {
-        self.poll_at().min(now.saturating_add(self.interval))
+        let under_way = self.next < PATHS.len();
+        self.poll_at().min(if under_way { now } else { now.saturating_add(self.interval) })
     }
 
     /// Whether no round is under way (none started yet, or the last one has

@@ -182,9 +182,7 @@ impl Shared {
     /// Now, Unix milliseconds: the manual clock's, or the system's.
     fn now_ms(&self) -> u64 {
         let manual = *self.manual_ms.lock().unwrap_or_else(|e| e.into_inner());
-        manual.unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-        })
+        manual.unwrap_or_else(system_ms)
     }
 
     fn stopping(&self) -> bool {
@@ -230,7 +228,7 @@ impl Service {
         Service {
             shared: Arc::new(Shared {
                 faults: Mutex::new(options.faults.clone()),
-                faults_set: Mutex::new(unix_now() * 1000),
+                faults_set: Mutex::new(system_ms()),
                 manual_ms: Mutex::new(None),
                 paths: Mutex::default(),
                 options,
@@ -603,6 +601,11 @@ fn dynamic(path: &str, shared: &Shared) -> Option<Option<String>> {
         "events/maintenance/scheduled" if faults.maintenance.is_some() => faults.maintenance,
         _ => return None,
     })
+}
+
+/// The system's clock, Unix milliseconds.
+fn system_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn unix_now() -> u64 {
