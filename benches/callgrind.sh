@@ -28,15 +28,19 @@ floor=$(cost httparse_alone)
 ratio=$(awk -v d="$decode" -v h="$floor" 'BEGIN { printf "%.2f", d / h }')
 echo "instructions per GET with a cached token: $get"
 echo "instructions per response decode: $decode; httparse alone on its head: $floor; ratio $ratio"
-# Over loopback (benches/loopback.rs, feature tokio): the blocking driver and
-# the async one on tokio, GETs of the emulator; reported, not budgeted (the
-# count depends on whether the emulator's answer is in before the first read).
+# Over loopback (benches/loopback.rs, feature tokio): the blocking driver, the
+# async one on tokio and a bare tokio exchange of the same bytes, GETs of the
+# emulator; reported, not budgeted (the count depends on whether the
+# emulator's answer is in before the first read).
 cargo build --release --bench loopback --features tokio --quiet
 loopback=$(ls -t target/bench/release/deps/loopback-* | grep -v '\.d$' | head -n 1)
 valgrind --tool=callgrind --callgrind-out-file="$out" "$loopback" 200 > /dev/null 2>&1
 blocking=$(n=200 cost_in loopback blocking_gets)
 tokio=$(n=200 cost_in loopback tokio_gets)
+bare=$(n=200 cost_in loopback bare_tokio_gets)
+glue=$((tokio - bare - get))
 echo "instructions per GET over loopback (emulator, token cached): blocking driver $blocking; async driver on tokio $tokio ($(awk -v t="$tokio" -v b="$blocking" 'BEGIN { printf "%.2f", t / b }')x)"
+echo "a bare tokio exchange of the same bytes: $bare; the tokio glue (tokio - bare - GET in memory): $glue"
 
 fail=0
 if [ -n "${BUDGET_GET:-}" ] && [ "$get" -gt "$BUDGET_GET" ]; then
