@@ -14,15 +14,15 @@ cd "$(dirname "$0")"
 
 # Budgets: the goal where the figure meets it (CI keeps it met),
 # otherwise the figure measured when it was set plus 10% (README, "Numbers").
-BUDGET_TEXT=12288           # bytes of .text: the 12 KiB goal (measured 12,028)
-BUDGET_STACK_GET=1024       # bytes of stack, a GET with the token cached: the 1 KiB goal (measured 983)
-BUDGET_STACK_SESSION=1205   # bytes of stack, token PUT + listing GET (measured 1,096)
+BUDGET_TEXT=12900           # bytes of .text: the 12 KiB goal not met since Retry-After and Date (measured 12,832)
+BUDGET_STACK_GET=1136       # bytes of stack, a GET with the token cached: the 1 KiB goal not met since Retry-After and Date (measured 1,104)
+BUDGET_STACK_SESSION=1250   # bytes of stack, token PUT + listing GET (measured 1,216)
 BUDGET_CLIENT=256           # size_of::<Client>(): the goal (measured 240)
 BUDGET_CREDENTIALS=5306     # bytes a credentials parse adds: goal 3,072 not met (measured 4,824)
 BUDGET_ALL_DOCUMENTS=9451   # bytes all six documents add: goal 5,120 not met (measured 8,552)
 BUDGET_STACK_DOCUMENT=1074  # bytes of stack, an identity parse: goal 512 not met (measured 976)
 BUDGET_FLOW_TEXT=20433      # bytes of .text, the credentials-flow firmware: goal 16,384 not met (measured 18,576)
-BUDGET_FLOW_STACK=2068      # bytes of stack, the credentials flow (measured 1,880)
+BUDGET_FLOW_STACK=2130      # bytes of stack, the credentials flow (measured 2,072)
 BUDGET_VERIFY=16384         # bytes an rsa2048 verification adds: the 16 KiB goal (measured 15,900)
 BUDGET_STACK_VERIFY=8505    # bytes of stack, an rsa2048 verification: goal 4,096 not met (measured 7,732; crypto-bigint's Karatsuba floor)
 # Compiler builtins: none in the base firmware (the goal, met). With the

@@ -323,7 +323,8 @@ impl Flow for CredentialsFetch<'_> {
             return Err(CredentialsError::WrongStep);
         }
         let credentials = Credentials::parse(answer.body).map_err(CredentialsError::Document)?;
-        let server_now = answer.date.and_then(|date| Timestamp::parse_http_date(date.as_str()).ok());
+        let date = answer.date.and_then(|date| core::str::from_utf8(date).ok());
+        let server_now = date.and_then(|date| Timestamp::parse_http_date(date).ok());
         Ok(FetchedCredentials::of(credentials, self.wall_now, server_now))
     }
 }

@@ -16,20 +16,29 @@ pub const LIMITS: Limits = Limits { max_head_len: 1024, max_body_len: 4096 };
 /// What a response decoded to, independent of how its bytes were split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// The head with spans resolved.
-    pub head: Option<(ResponseHead, Vec<u8>, Option<Vec<u8>>)>,
+    /// The head with spans resolved: the head, its reason, Content-Type and Date.
+    pub head: Option<(ResponseHead, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)>,
     /// The body (de-chunked).
     pub body: Vec<u8>,
     /// How it ended.
     pub end: Result<(), DecodeError>,
 }
 
-fn resolve(head: ResponseHead, input: &[u8]) -> (ResponseHead, Vec<u8>, Option<Vec<u8>>) {
+type Resolved = (ResponseHead, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+fn resolve(head: ResponseHead, input: &[u8]) -> Resolved {
     let reason = head.reason.of(input).to_vec();
     let content_type = head.content_type.map(|span| span.of(input).to_vec());
+    let date = head.date.map(|span| span.of(input).to_vec());
     // Spans depend on where the head sat; compare what they point at instead.
     let blank = imds::wire::Span { start: 0, end: 0 };
-    (ResponseHead { reason: blank, content_type: content_type.as_ref().map(|_| blank), ..head }, reason, content_type)
+    let head = ResponseHead {
+        reason: blank,
+        content_type: content_type.as_ref().map(|_| blank),
+        date: date.as_ref().map(|_| blank),
+        ..head
+    };
+    (head, reason, content_type, date)
 }
 
 /// Decodes `input` through [`Decoder`], fed in pieces of the given sizes (cycled;

@@ -19,7 +19,7 @@ use crate::time::{Instant, from_ms, ms};
 use crate::token::{MAX_TOKEN_LEN, TokenError, TokenTtl};
 use crate::transport::TransportError;
 use crate::wire::reader::BodyMode;
-use crate::wire::{Advance, Body, DecodeError, HttpDate, Limits, ReadError, Reader, Request, ResponseHead};
+use crate::wire::{Advance, Body, DecodeError, Limits, ReadError, Reader, Request, ResponseHead, Span};
 
 /// What the driver should do next; see [`Client`].
 ///
@@ -66,8 +66,9 @@ pub struct Answer<'b> {
     pub body: &'b [u8],
     /// How long the token used stays valid, when one was used.
     pub token_ttl: Option<Duration>,
-    /// The response's `Date` (the server's clock), when it had one.
-    pub date: Option<HttpDate>,
+    /// The response's `Date` (the server's clock) as sent, when it had an
+    /// IMF-fixdate one (`Timestamp::parse_http_date` reads it).
+    pub date: Option<&'b [u8]>,
 }
 
 impl Answer<'_> {
@@ -215,14 +216,16 @@ pub(crate) struct Finished {
     body_start: usize,
     body_len: usize,
     token_ttl_ms: Option<u32>,
-    date: Option<HttpDate>,
+    /// Where the `Date` value is in the receive buffer (the kept head).
+    date: Option<Span>,
 }
 
 impl Finished {
     /// The answer, its body in `rx` (the buffer the operation read into).
     pub(crate) fn answer(self, rx: &[u8]) -> Answer<'_> {
         let body = rx.get(self.body_start..self.body_start.saturating_add(self.body_len)).unwrap_or_default();
-        Answer { status: self.status, body, token_ttl: self.token_ttl_ms.map(from_ms), date: self.date }
+        let date = self.date.map(|span| span.of(rx));
+        Answer { status: self.status, body, token_ttl: self.token_ttl_ms.map(from_ms), date }
     }
 }
 

@@ -23,4 +23,4 @@ pub(crate) use reader::{Advance, Body};
 pub use reader::{Progress, ReadError, Reader, Response};
 pub(crate) use request::validate_user_agent;
 pub use request::{EncodeError, MAX_REQUEST_LEN, MAX_USER_AGENT_LEN, Request, TOKEN_PATH, max_request_len};
-pub use response::{Decoded, Decoder, Framing, HttpDate, Limits, ResponseHead, Span};
+pub use response::{Decoded, Decoder, Framing, Limits, ResponseHead, Span};

@@ -12,7 +12,7 @@
 //!   1 KiB buffer.
 //!
 //! Once parsed, the head is compacted to what [`Response`] shows from it (the
-//! reason phrase and the Content-Type); the rest of its room goes to the body.
+//! reason phrase, the Content-Type and the Date); the rest of its room goes to the body.
 //! So a buffer of `max_head_len + max_body_len` bytes takes the largest head
 //! with the largest body in every framing, with room to spare for the last
 //! chunk's framing and for seeing the end of a close-delimited body.
@@ -347,10 +347,10 @@ impl Reader {
         }
     }
 
-    /// Compacts a just-decoded head to its reason phrase and Content-Type at
+    /// Compacts a just-decoded head to its reason phrase, Content-Type and Date at
     /// `kept`, and records it with buffer offsets.
     fn keep_head(&mut self, buf: &mut [u8], input_start: usize, head: ResponseHead) -> ResponseHead {
-        // The reason phrase comes before the Content-Type in the head, and both
+        // The reason phrase comes before the other fields in the head, and all
         // after `kept`: moving them in order never overwrites a source.
         let mut keep = |span: Span| {
             let from = input_start + span.start..input_start + span.end;
@@ -359,9 +359,20 @@ impl Reader {
             move_within(buf, from, at);
             Span { start: at, end: self.kept }
         };
-        let reason = keep(head.reason);
-        let content_type = head.content_type.map(&mut keep);
-        let head = ResponseHead { reason, content_type, ..head };
+        // The reason first, then the Content-Type and the Date in the order they came.
+        let mut spans = [Some(head.reason), head.content_type, head.date];
+        let swap = matches!(spans, [_, Some(c), Some(d)] if d.start < c.start);
+        if swap {
+            spans.swap(1, 2);
+        }
+        for span in spans.iter_mut().flatten() {
+            *span = keep(*span);
+        }
+        if swap {
+            spans.swap(1, 2);
+        }
+        let [reason, content_type, date] = spans;
+        let head = ResponseHead { reason: reason.unwrap_or(head.reason), content_type, date, ..head };
         self.head_kept = self.kept;
         self.head = Some(head);
         head
@@ -542,6 +553,25 @@ mod tests {
             ("Not Found", Some(&b"text/html"[..]), &b"gone"[..])
         );
         assert_eq!(&buf[..22], b"Not Foundtext/htmlgone", "18 bytes of head kept, not 86");
+    }
+
+    #[test]
+    fn the_date_is_kept_before_or_after_the_content_type() {
+        let date = "Mon, 07 Dec 2026 20:34:00 GMT";
+        for wire in [
+            std::format!("HTTP/1.1 200 OK\r\nDate: {date}\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"),
+            std::format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: {date}\r\nContent-Length: 2\r\n\r\nhi"),
+        ] {
+            let mut buf = [0u8; 256];
+            let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
+            reader.spare(&mut buf).unwrap()[..wire.len()].copy_from_slice(wire.as_bytes());
+            reader.received(wire.len()).unwrap();
+            let Ok(Progress::Head(head)) = reader.poll(&mut buf) else { panic!("{wire}") };
+            assert_eq!(reader.poll(&mut buf), Ok(Progress::Complete));
+            assert_eq!(head.date.map(|span| span.of(&buf)), Some(date.as_bytes()), "{wire}");
+            assert_eq!(reader.response(&buf).unwrap().content_type(), Some(&b"text/plain"[..]), "{wire}");
+            assert_eq!(reader.response(&buf).unwrap().body(), b"hi");
+        }
     }
 
     #[test]

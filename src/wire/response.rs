@@ -103,8 +103,9 @@ pub struct ResponseHead {
     /// HTTP-date, or anything else, is `None`).
     pub retry_after: Option<u32>,
     /// The `Date` value, if it has the 29 bytes of an IMF-fixdate (`Mon, 07
-    /// Dec 2026 20:34:00 GMT`): the server's clock. Copied, not parsed here.
-    pub date: Option<HttpDate>,
+    /// Dec 2026 20:34:00 GMT`): the server's clock (not parsed here:
+    /// `Timestamp::parse_http_date` reads it).
+    pub date: Option<Span>,
     /// Whether the connection may carry another request after this response.
     pub keep_alive: bool,
     /// How the body is delimited.
@@ -114,37 +115,13 @@ pub struct ResponseHead {
     pub len: usize,
 }
 
-/// The 29 bytes of an IMF-fixdate `Date` value, as the server sent them
-/// (`Timestamp::parse_http_date` reads them).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct HttpDate(pub [u8; 29]);
-
-impl HttpDate {
-    /// The text (empty if the bytes are not UTF-8).
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.0).unwrap_or_default()
-    }
-}
-
-impl fmt::Debug for HttpDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-#[cfg(feature = "defmt")]
-impl defmt::Format for HttpDate {
-    fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "{=str}", self.as_str())
-    }
-}
-
 impl ResponseHead {
     /// The head with its spans adjusted for its bytes moving from `from` to `to`.
     pub(crate) fn moved(self, from: usize, to: usize) -> ResponseHead {
         ResponseHead {
             reason: self.reason.moved(from, to),
             content_type: self.content_type.map(|span| span.moved(from, to)),
+            date: self.date.map(|span| span.moved(from, to)),
             ..self
         }
     }
@@ -492,7 +469,7 @@ fn parse_head(input: &[u8], limits: Limits) -> Result<Option<ResponseHead>, Deco
                 keep_alive |= is_name(option, b"keep-alive");
             }
         } else if name.len() == 4 {
-            date = <[u8; 29]>::try_from(trim(value)).ok().map(HttpDate);
+            date = Some(span_of(trim(value))).filter(|span| span.end - span.start == 29);
         } else if name.len() == 11 {
             retry_after = parse_decimal(trim(value)).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         } else if name.len() == 36 {
