@@ -13,18 +13,19 @@ use imds::{Endpoint, Token, TokenTtl};
 /// Small limits, so that the fuzzer reaches them.
 pub const LIMITS: Limits = Limits { max_head_len: 1024, max_body_len: 4096 };
 
+/// A head with its spans resolved: the head, its reason, Content-Type and Date.
+pub type Resolved = (ResponseHead, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// What a response decoded to, independent of how its bytes were split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// The head with spans resolved: the head, its reason, Content-Type and Date.
-    pub head: Option<(ResponseHead, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>)>,
+    /// The head with its spans resolved.
+    pub head: Option<Resolved>,
     /// The body (de-chunked).
     pub body: Vec<u8>,
     /// How it ended.
     pub end: Result<(), DecodeError>,
 }
-
-type Resolved = (ResponseHead, Vec<u8>, Option<Vec<u8>>, Option<Vec<u8>>);
 
 fn resolve(head: ResponseHead, input: &[u8]) -> Resolved {
     let reason = head.reason.of(input).to_vec();
