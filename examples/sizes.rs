@@ -1,4 +1,4 @@
-//! Prints the sizes the README quotes.
+//! Prints the sizes docs/numbers.md quotes.
 //!
 //!     cargo run --example sizes
 

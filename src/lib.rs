@@ -130,3 +130,13 @@ const WIDE: bool = cfg!(all(target_pointer_width = "64", not(imds_small)));
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The Rust blocks of `docs/session.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/session.md")]
+pub struct SessionDoctests;
+
+/// The Rust blocks of `docs/verify.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/verify.md")]
+pub struct VerifyDoctests;

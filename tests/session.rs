@@ -641,7 +641,7 @@ fn a_buffer_too_small_cancels_the_operation_and_the_next_one_works() {
     });
 }
 
-// IMDSv1 fallback and token refresh, as the README's table says.
+// IMDSv1 fallback and token refresh, as the table of docs/session.md says.
 
 /// A server whose n-th token PUT (from 0) gets `put(n)`, or else a token
 /// `token<n>` with a TTL of 300 s; GETs answer "hello" with a valid token, or

@@ -708,3 +708,8 @@ fn write_slowly(stream: &mut TcpStream, shared: &Shared, bytes: &[u8]) -> bool {
         false => stream.write_all(bytes).is_ok(),
     }
 }
+
+/// The README's Rust block, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -36,7 +36,7 @@ const PAINT: u8 = 0xa5;
 
 /// The session, and the caller's buffers (and this program's own, for joined
 /// paths and its output line): statics, so the stack measures imds, not the
-/// buffers the caller sizes (README, "Sizing a firmware").
+/// buffers the caller sizes (docs/numbers.md, "Sizing a firmware").
 struct Memory {
     client: Client<'static>,
     tx: [u8; MAX_REQUEST_LEN],
