@@ -14,15 +14,15 @@ cd "$(dirname "$0")"
 
 # Budgets: the goal where the figure meets it (CI keeps it met),
 # otherwise the figure measured when it was set plus 10% (docs/numbers.md).
-BUDGET_TEXT=12900           # bytes of .text: the 12 KiB goal not met since Retry-After and Date (measured 12,832)
-BUDGET_STACK_GET=1136       # bytes of stack, a GET with the token cached: the 1 KiB goal not met since Retry-After and Date (measured 1,104)
-BUDGET_STACK_SESSION=1250   # bytes of stack, token PUT + listing GET (measured 1,216)
+BUDGET_TEXT=12900           # bytes of .text: the 12 KiB goal not met since Retry-After and Date (measured 12,668)
+BUDGET_STACK_GET=1136       # bytes of stack, a GET with the token cached: the 1 KiB goal not met since Retry-After and Date (measured 1,088)
+BUDGET_STACK_SESSION=1250   # bytes of stack, token PUT + listing GET (measured 1,200)
 BUDGET_CLIENT=256           # size_of::<Client>(): the goal (measured 240)
 BUDGET_CREDENTIALS=5306     # bytes a credentials parse adds: goal 3,072 not met (measured 4,824)
 BUDGET_ALL_DOCUMENTS=9451   # bytes all six documents add: goal 5,120 not met (measured 8,552)
 BUDGET_STACK_DOCUMENT=1074  # bytes of stack, an identity parse: goal 512 not met (measured 976)
-BUDGET_FLOW_TEXT=20433      # bytes of .text, the credentials-flow firmware: goal 16,384 not met (measured 18,576)
-BUDGET_FLOW_STACK=2130      # bytes of stack, the credentials flow (measured 2,072)
+BUDGET_FLOW_TEXT=20433      # bytes of .text, the credentials-flow firmware: goal 16,384 not met (measured 20,100)
+BUDGET_FLOW_STACK=2130      # bytes of stack, the credentials flow (measured 2,056)
 BUDGET_VERIFY=16384         # bytes an rsa2048 verification adds: the 16 KiB goal (measured 15,900)
 BUDGET_STACK_VERIFY=8505    # bytes of stack, an rsa2048 verification: goal 4,096 not met (measured 7,732; crypto-bigint's Karatsuba floor)
 # Compiler builtins: none in the base firmware (the goal, met). With the
@@ -103,7 +103,9 @@ cargo build --release --quiet --features credentials-flow --target-dir target/fl
 flow_elf=target/flow/thumbv7em-none-eabihf/release/imds-firmware
 flow_text=$(python3 elf_size.py "$flow_elf" .text)
 python3 panics.py "$flow_elf" ../src --llvm-bin "$llvm_bin" > /dev/null || { echo "the flow firmware has panic paths from the crate"; fail=1; }
-check_builtins "$flow_elf" "the credentials-flow firmware (goal: none)" "$ALLOWED_BUILTINS"
+# memcpy8: an 80-byte, 8-aligned copy inlined in the firmware's credentials_flow
+# (a value with 64-bit time fields); the goal, none, is not met.
+check_builtins "$flow_elf" "the credentials-flow firmware (goal: none)" "$ALLOWED_BUILTINS __aeabi_memcpy8"
 
 if ! command -v qemu-system-arm > /dev/null; then
     echo "qemu-system-arm: missing"

@@ -54,7 +54,8 @@
 //!   small one is a [`UsageError::SendBuffer`] with the exact size.
 //!   [`driver::run`] zeroes each request once written (it may carry the token).
 //! - `rx`, for one response at a time. The head arrives at its front and, once
-//!   parsed, is compacted to its reason phrase, Content-Type and Date; the body goes
+//!   parsed, is compacted to its reason phrase, Content-Type and Date when the
+//!   body needs its room (nothing moves when the whole response fits); the body goes
 //!   right behind ([`BodyMode::Contiguous`]), or passes through in pieces
 //!   ([`BodyMode::Streaming`], [`Action::Piece`]). `max_head_len +
 //!   max_body_len` of the [`wire::Limits`] always suffices (8 KiB + 64 KiB by

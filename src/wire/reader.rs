@@ -13,7 +13,9 @@
 //!
 //! Once parsed, the head is compacted to what [`Response`] shows from it (the
 //! reason phrase, the Content-Type and the Date); the rest of its room goes to the body.
-//! So a buffer of `max_head_len + max_body_len` bytes takes the largest head
+//! A contiguous body whose Content-Length fits behind the head as received
+//! needs none of that room, and then nothing moves (the common case: the
+//! buffer is larger than the response). So a buffer of `max_head_len + max_body_len` bytes takes the largest head
 //! with the largest body in every framing, with room to spare for the last
 //! chunk's framing and for seeing the end of a close-delimited body.
 
@@ -347,9 +349,32 @@ impl Reader {
         }
     }
 
-    /// Compacts a just-decoded head to its reason phrase, Content-Type and Date at
-    /// `kept`, and records it with buffer offsets.
+    /// Records a just-decoded head with buffer offsets, compacted to its
+    /// reason phrase, Content-Type and Date at `kept` unless its body fits behind it.
     fn keep_head(&mut self, buf: &mut [u8], input_start: usize, head: ResponseHead) -> ResponseHead {
+        // A body whose Content-Length fits behind the head as it came needs
+        // none of the head's room: the head stays where it is, nothing moves.
+        // A speed path (`WIDE`): on small targets its copies of the head cost
+        // more flash (a `memcpy`) and stack than the moves it saves.
+        let fits = crate::WIDE
+            && matches!(self.body, Body::Keep)
+            && head
+                .content_length()
+                .is_some_and(|n| (n as usize).checked_add(self.raw).is_some_and(|end| end <= buf.len()));
+        let head = if fits {
+            self.kept = self.raw;
+            head.moved(0, input_start)
+        } else {
+            self.compact_head(buf, input_start, head)
+        };
+        self.head_kept = self.kept;
+        self.head = Some(head);
+        head
+    }
+
+    /// Moves the reason phrase, Content-Type and Date of a just-decoded head
+    /// to `kept`: the head with buffer offsets.
+    fn compact_head(&mut self, buf: &mut [u8], input_start: usize, head: ResponseHead) -> ResponseHead {
         // The reason phrase comes before the other fields in the head, and all
         // after `kept`: moving them in order never overwrites a source.
         let mut keep = |span: Span| {
@@ -359,23 +384,19 @@ impl Reader {
             move_within(buf, from, at);
             Span { start: at, end: self.kept }
         };
-        // The reason first, then the Content-Type and the Date in the order they came.
-        let mut spans = [Some(head.reason), head.content_type, head.date];
-        let swap = matches!(spans, [_, Some(c), Some(d)] if d.start < c.start);
-        if swap {
-            spans.swap(1, 2);
-        }
-        for span in spans.iter_mut().flatten() {
-            *span = keep(*span);
-        }
-        if swap {
-            spans.swap(1, 2);
-        }
-        let [reason, content_type, date] = spans;
-        let head = ResponseHead { reason: reason.unwrap_or(head.reason), content_type, date, ..head };
-        self.head_kept = self.kept;
-        self.head = Some(head);
-        head
+        let reason = keep(head.reason);
+        // Then the Content-Type and the Date, in the order they came.
+        let (content_type, date) = match (head.content_type, head.date) {
+            (Some(content_type), Some(date)) if date.start < content_type.start => {
+                let date = keep(date);
+                (Some(keep(content_type)), Some(date))
+            }
+            (content_type, date) => {
+                let content_type = content_type.map(&mut keep);
+                (content_type, date.map(keep))
+            }
+        };
+        ResponseHead { reason, content_type, date, ..head }
     }
 
     /// The buffer size a contiguous body with a Content-Length needs.
@@ -541,11 +562,16 @@ mod tests {
     fn the_head_is_compacted_to_reason_and_content_type() {
         let wire =
             b"HTTP/1.1 404 Not Found\r\nServer: EC2ws\r\nContent-Type: text/html\r\nContent-Length: 4\r\n\r\ngone";
-        let mut buf = [0u8; 128];
+        // Two bytes short of the whole response: the head must give up its room.
+        let mut buf = [0u8; 87];
         let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
-        reader.spare(&mut buf).unwrap()[..wire.len()].copy_from_slice(wire);
-        reader.received(wire.len()).unwrap();
+        reader.spare(&mut buf).unwrap().copy_from_slice(&wire[..87]);
+        reader.received(87).unwrap();
         assert!(matches!(reader.poll(&mut buf), Ok(Progress::Head(h)) if h.len == wire.len() - 4));
+        assert_eq!(reader.poll(&mut buf), Ok(Progress::NeedMore));
+        let spare = reader.spare(&mut buf).unwrap();
+        spare[..2].copy_from_slice(&wire[87..]);
+        reader.received(2).unwrap();
         assert_eq!(reader.poll(&mut buf), Ok(Progress::Complete));
         let response = reader.response(&buf).unwrap();
         assert_eq!(
@@ -553,6 +579,25 @@ mod tests {
             ("Not Found", Some(&b"text/html"[..]), &b"gone"[..])
         );
         assert_eq!(&buf[..22], b"Not Foundtext/htmlgone", "18 bytes of head kept, not 86");
+    }
+
+    #[test]
+    fn a_body_that_fits_behind_the_head_moves_nothing() {
+        let wire = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
+        let mut buf = [0u8; 128];
+        let mut reader = Reader::new(Limits::DEFAULT, BodyMode::Contiguous);
+        reader.spare(&mut buf).unwrap()[..wire.len()].copy_from_slice(wire);
+        reader.received(wire.len()).unwrap();
+        assert!(matches!(reader.poll(&mut buf), Ok(Progress::Head(_))));
+        assert_eq!(reader.poll(&mut buf), Ok(Progress::Complete));
+        let response = reader.response(&buf).unwrap();
+        assert_eq!(
+            (response.reason(), response.content_type(), response.body()),
+            ("OK", Some(&b"text/plain"[..]), &b"hello"[..])
+        );
+        // On 64-bit targets the head stays as received; on small ones it is compacted.
+        let moved = &buf[..wire.len()] != wire;
+        assert_eq!(moved, !crate::WIDE);
     }
 
     #[test]
