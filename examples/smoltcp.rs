@@ -14,7 +14,8 @@
 use imds::BodyMode;
 use imds::wire::MAX_REQUEST_LEN;
 use imds::{Action, Client, Config, Endpoint, Instant, Operation};
-use imds_emulator::{Answer, Options, Service};
+use imds_emulator::ethernet::SocketPool;
+use imds_emulator::{Options, Service};
 use smoltcp::iface::{Config as IfaceConfig, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{ChecksumCapabilities, Device, DeviceCapabilities, FaultInjector, Loopback, Medium};
 use smoltcp::socket::tcp;
@@ -26,11 +27,9 @@ const SERVER_SOCKETS: usize = 8;
 
 const SIZE_LIMIT: usize = 1000;
 
+/// A socket that gives up on a peer whose packets are all lost, freeing itself.
 fn tcp_socket() -> tcp::Socket<'static> {
-    let mut socket = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; 8192]), tcp::SocketBuffer::new(vec![0; 8192]));
-    // A peer whose packets are all lost is given up on, freeing the socket.
-    socket.set_timeout(Some(smoltcp::time::Duration::from_secs(3)));
-    socket
+    SocketPool::socket(8192, std::time::Duration::from_secs(3))
 }
 
 /// The loopback device with checksums computed and checked (smoltcp's
@@ -52,48 +51,6 @@ impl Device for Checked {
         caps.checksum = ChecksumCapabilities::default();
         caps.max_transmission_unit = SIZE_LIMIT;
         caps
-    }
-}
-
-/// The metadata service on a pool of listening smoltcp sockets.
-struct Server {
-    service: Service,
-    sockets: Vec<(SocketHandle, Vec<u8>, Vec<u8>)>,
-}
-
-impl Server {
-    fn step(&mut self, sockets: &mut SocketSet<'_>) {
-        for (handle, input, output) in &mut self.sockets {
-            let socket = sockets.get_mut::<tcp::Socket>(*handle);
-            if !socket.is_open() {
-                input.clear();
-                output.clear();
-                socket.listen(SERVER_PORT).expect("listen");
-                continue;
-            }
-            while socket.can_recv() {
-                socket.recv(|data| (data.len(), input.extend_from_slice(data))).expect("recv");
-            }
-            if output.is_empty()
-                && let Answer::Reply { consumed, bytes, close } = self.service.answer(input)
-            {
-                input.drain(..consumed);
-                output.extend_from_slice(&bytes);
-                if close {
-                    output.push(0); // marker: close once sent
-                }
-            }
-            let close = output.last() == Some(&0) && output.len() > 1;
-            let payload = if close { output.len() - 1 } else { output.len() };
-            if payload > 0 && socket.can_send() {
-                let sent = socket.send_slice(&output[..payload]).expect("send");
-                output.drain(..sent);
-            }
-            if output == &[0] {
-                output.clear();
-                socket.close();
-            }
-        }
     }
 }
 
@@ -173,7 +130,7 @@ struct Network<D: Device> {
     device: D,
     iface: Interface,
     sockets: SocketSet<'static>,
-    server: Server,
+    server: SocketPool,
     driver: Driver,
     ms: u64,
 }
@@ -183,10 +140,8 @@ impl<D: Device> Network<D> {
         let mut iface = Interface::new(IfaceConfig::new(HardwareAddress::Ip), &mut device, SmolInstant::ZERO);
         iface.update_ip_addrs(|addrs| addrs.push(IpCidr::new(IpAddress::v4(127, 0, 0, 1), 8)).expect("address"));
         let mut sockets = SocketSet::new(vec![]);
-        let server = Server {
-            service: Service::new(Options::default()),
-            sockets: (0..SERVER_SOCKETS).map(|_| (sockets.add(tcp_socket()), Vec::new(), Vec::new())).collect(),
-        };
+        let handles: Vec<_> = (0..SERVER_SOCKETS).map(|_| sockets.add(tcp_socket())).collect();
+        let server = SocketPool::new(Service::new(Options::default()), SERVER_PORT, handles);
         let driver = Driver {
             handle: sockets.add(tcp_socket()),
             local_port: 49152,
@@ -240,7 +195,7 @@ fn main() {
         println!("{path}: {status} ({} bytes) {shown}", body.len());
         expected.push((status, body));
     }
-    let service = &clean.server.service;
+    let service = clean.server.service();
     println!(
         "{} requests over smoltcp, {} token(s), {} ms of simulated time",
         service.requests(),
@@ -271,7 +226,7 @@ fn main() {
             paths[n % paths.len()]
         );
     }
-    let service = &network.server.service;
+    let service = network.server.service();
     println!(
         "{gets} GETs through FaultInjector (10% dropped, 5% corrupted, {SIZE_LIMIT}-byte packets), every body equal: \
          {} requests with the retries, {} token(s), {} s of simulated time",

@@ -25,6 +25,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "ethernet")]
+pub mod ethernet;
 mod proxy;
 pub use data::{IDENTITY_DOCUMENT, TEST_RSA_CERTIFICATE, TEST_RSA2048_CERTIFICATE, VERSIONS, http_date, instance};
 pub use proxy::{FaultCounts, FaultProxy, NetworkFault, ProxyOptions};
@@ -288,6 +290,11 @@ impl Service {
     /// credentials, notices and the `Date` header follow it.
     pub fn set_clock(&self, unix_ms: Option<u64>) {
         *self.shared.manual_ms.lock().unwrap_or_else(|e| e.into_inner()) = unix_ms;
+    }
+
+    /// True once the service is over its request or time bound (or stopped).
+    pub fn stopped(&self) -> bool {
+        self.shared.stopping()
     }
 
     /// Requests answered (or refused) so far.
