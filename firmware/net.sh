@@ -50,7 +50,7 @@ run() {
     local traced=()
     [ ${#strace[@]} -gt 0 ] && traced=("${strace[@]}" "$dir/$name.host.strace")
     "${traced[@]}" "$emulator" --ethernet-unix-socket "$dir/host.sock" --peer "$dir/qemu.sock" \
-        --lifetime 240 --idle 3 "$@" > "$dir/$name.host" 2>&1 &
+        --lifetime 240 --idle 10 "$@" > "$dir/$name.host" 2>&1 &
     local host=$!
     for _ in $(seq 100); do [ -S "$dir/host.sock" ] && break; sleep 0.1; done
     [ ${#strace[@]} -gt 0 ] && traced=("${strace[@]}" "$dir/$name.qemu.strace")
