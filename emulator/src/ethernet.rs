@@ -288,7 +288,13 @@ impl Default for LinkOptions {
 /// has been idle for `options.idle` after its first frame, or the service
 /// stops (its request or time bound): what crossed the link.
 pub fn serve_unix_link(service: Service, options: &LinkOptions) -> io::Result<LinkCounts> {
-    let mut link = UnixLink::bind(&options.socket, &options.peer, options.faults)?;
+    let link = UnixLink::bind(&options.socket, &options.peer, options.faults)?;
+    Ok(serve(link, service, options))
+}
+
+/// [`serve_unix_link`] on a link already bound (its `socket`, `peer` and
+/// `faults` options are the link's own).
+pub fn serve(mut link: UnixLink, service: Service, options: &LinkOptions) -> LinkCounts {
     let started = Instant::now();
     let now = || SmolInstant::from_micros(i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX));
     let mut config = IfaceConfig::new(HardwareAddress::Ethernet(EthernetAddress(options.mac)));
@@ -318,5 +324,5 @@ pub fn serve_unix_link(service: Service, options: &LinkOptions) -> io::Result<Li
         std::thread::sleep(wait.min(Duration::from_micros(500)));
     }
     let _ = std::fs::remove_file(&options.socket);
-    Ok(link.counts())
+    link.counts()
 }

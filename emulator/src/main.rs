@@ -47,8 +47,14 @@ fn main() {
             "--drop" => drop = value("--drop").min(100) as u8,
             "--reorder" => reorder = value("--reorder").min(100) as u8,
             "--idle" => idle = value("--idle"),
-            "--ethernet-unix-socket" => link = args.next().map(std::path::PathBuf::from),
-            "--peer" => peer = args.next().map(std::path::PathBuf::from),
+            "--ethernet-unix-socket" | "--peer" => {
+                let Some(path) = args.next().filter(|path| !path.is_empty()) else {
+                    eprintln!("{arg} needs a path");
+                    std::process::exit(2)
+                };
+                let slot = if arg == "--peer" { &mut peer } else { &mut link };
+                *slot = Some(std::path::PathBuf::from(path));
+            }
             _ => {
                 eprintln!(
                     "usage: imds-emulator [--port N] [--ipv6] [--keep-alive] [--allow-v1] [--lifetime SECONDS] \
@@ -60,6 +66,10 @@ fn main() {
         }
     }
     let lifetime = options.lifetime;
+    if link.is_none() && (peer.is_some() || drop > 0 || reorder > 0) {
+        eprintln!("--peer, --drop and --reorder go with --ethernet-unix-socket");
+        std::process::exit(2);
+    }
     if let Some(socket) = link {
         let Some(peer) = peer else {
             eprintln!("--ethernet-unix-socket needs --peer PATH");
@@ -91,26 +101,25 @@ fn serve_link(
     peer: std::path::PathBuf,
     (drop, reorder, seed, idle): (u8, u8, u64, u64),
 ) {
-    use imds_emulator::ethernet::{LinkFaults, LinkOptions, serve_unix_link};
+    use imds_emulator::ethernet::{LinkFaults, LinkOptions, UnixLink, serve};
     let service = imds_emulator::Service::new(options.clone());
     let faults = LinkFaults { drop_percent: drop, reorder_percent: reorder, seed };
     let idle = std::time::Duration::from_secs(idle);
     let link = LinkOptions { socket, peer, faults, lifetime: options.lifetime, idle, ..LinkOptions::default() };
+    let bound = UnixLink::bind(&link.socket, &link.peer, faults).unwrap_or_else(|e| {
+        eprintln!("cannot bind {}: {e}", link.socket.display());
+        std::process::exit(1)
+    });
     println!("serving on 192.0.2.1:80 over {}", link.socket.display());
-    match serve_unix_link(service.clone(), &link) {
-        Ok(counts) => println!(
-            "link: {} frames received, {} sent, {} dropped, {} reordered; {} requests",
-            counts.received,
-            counts.sent,
-            counts.dropped,
-            counts.reordered,
-            service.requests()
-        ),
-        Err(e) => {
-            eprintln!("cannot serve on {}: {e}", link.socket.display());
-            std::process::exit(1)
-        }
-    }
+    let counts = serve(bound, service.clone(), &link);
+    println!(
+        "link: {} frames received, {} sent, {} dropped, {} reordered; {} requests",
+        counts.received,
+        counts.sent,
+        counts.dropped,
+        counts.reordered,
+        service.requests()
+    );
 }
 
 #[cfg(not(feature = "ethernet"))]
