@@ -9,6 +9,8 @@
 #![no_std]
 #![no_main]
 
+mod stack;
+
 use core::hint::black_box;
 
 use cortex_m_rt::entry;
@@ -17,6 +19,7 @@ use imds::driver::{ManualClock, MemoryTransport, complete, run};
 use imds::parse::Listing;
 use imds::wire::MAX_REQUEST_LEN;
 use imds::{BodyMode, Client, Config, path};
+use stack::{high_water, paint};
 
 const TOKEN: &[u8] =
     b"HTTP/1.1 200 OK\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 56\r\nConnection: close\r\n\r\nAQAEAKQRRHnsX8GCPgYTGMShrFJkMhru3n-8Ul5Gzvzj-bpWKYZuiw==";
@@ -32,7 +35,6 @@ const RX: usize = if cfg!(feature = "credentials-flow") { 1024 } else { 512 };
 
 /// Bytes of stack painted below the current one.
 const PAINTED: usize = 32 * 1024;
-const PAINT: u8 = 0xa5;
 
 /// The session, and the caller's buffers (and this program's own, for joined
 /// paths and its output line): statics, so the stack measures imds, not the
@@ -215,27 +217,6 @@ fn verify_identity() -> usize {
     0
 }
 
-/// Fills `PAINTED` bytes below the stack pointer with `PAINT`.
-#[inline(never)]
-fn paint() -> usize {
-    let sp = cortex_m::register::msp::read() as usize;
-    let bottom = sp - PAINTED;
-    for address in bottom..sp - 64 {
-        // SAFETY: unused stack below the current frame (RAM is 4 MiB, the stack tiny).
-        unsafe { core::ptr::write_volatile(address as *mut u8, PAINT) };
-    }
-    sp
-}
-
-/// Bytes of stack used below `sp` since `paint`.
-#[inline(never)]
-fn high_water(sp: usize) -> usize {
-    let bottom = sp - PAINTED;
-    // SAFETY: the painted region, read back.
-    let untouched = (bottom..sp).take_while(|&a| unsafe { core::ptr::read_volatile(a as *const u8) } == PAINT).count();
-    PAINTED - untouched
-}
-
 #[entry]
 fn main() -> ! {
     // SAFETY: the only access to MEMORY, before any interrupt exists.
@@ -244,15 +225,15 @@ fn main() -> ! {
     if cfg!(feature = "credentials-flow") {
         flow_main(memory, out.as_mut());
     }
-    let sp = paint();
+    let sp = paint::<PAINTED>();
     let joined = listing_session(memory);
-    let first = high_water(sp);
-    let sp = paint();
+    let first = high_water::<PAINTED>(sp);
+    let sp = paint::<PAINTED>();
     let cached = cached_get(memory);
-    let stack = high_water(sp);
-    let sp = paint();
+    let stack = high_water::<PAINTED>(sp);
+    let sp = paint::<PAINTED>();
     let parsed = documents();
-    let documents_stack = high_water(sp);
+    let documents_stack = high_water::<PAINTED>(sp);
     // Printed without core::fmt, which would weigh more than what it
     // measures: each `#` of the text is the next number.
     print(
@@ -263,9 +244,9 @@ fn main() -> ! {
         &[joined, cached, first, stack, documents_stack, core::mem::size_of::<Client>(), imds::REQUEST_STATE_BYTES],
     );
     if cfg!(feature = "verify") {
-        let sp = paint();
+        let sp = paint::<PAINTED>();
         let verified = verify_identity();
-        let stack = high_water(sp);
+        let stack = high_water::<PAINTED>(sp);
         print(
             out.as_mut(),
             memory,
@@ -278,12 +259,12 @@ fn main() -> ! {
     }
     #[cfg(feature = "identity")]
     {
-        let sp = paint();
+        let sp = paint::<PAINTED>();
         let flat = nested_identity(false);
-        let flat_stack = high_water(sp);
-        let sp = paint();
+        let flat_stack = high_water::<PAINTED>(sp);
+        let sp = paint::<PAINTED>();
         let deep = nested_identity(true);
-        let deep_stack = high_water(sp);
+        let deep_stack = high_water::<PAINTED>(sp);
         print(
             out.as_mut(),
             memory,
@@ -310,9 +291,9 @@ fn main() -> ! {
 
 /// The credentials-flow firmware: the flow on a painted stack, one line, exit.
 fn flow_main(memory: &mut Memory, out: Option<&mut hio::HostStream>) -> ! {
-    let sp = paint();
+    let sp = paint::<PAINTED>();
     let key = credentials_flow(memory);
-    let stack = high_water(sp);
+    let stack = high_water::<PAINTED>(sp);
     print(out, memory, "imds firmware: credentials flow: access key # bytes; stack # bytes\n", &[key, stack]);
     debug::exit(if key == 20 { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {

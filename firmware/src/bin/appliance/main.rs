@@ -14,6 +14,8 @@
 
 mod lan9118;
 mod link;
+#[path = "../../stack.rs"]
+mod stack;
 
 use core::cell::RefCell;
 use core::fmt::Write as _;
@@ -28,6 +30,7 @@ use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr};
 
 use lan9118::Lan9118;
 use link::Net;
+use stack::{high_water, paint};
 
 /// This board's MAC (QEMU's `macaddr=`) and address; the service's address,
 /// all in RFC 5737's documentation range.
@@ -49,7 +52,6 @@ const PENDING: usize = 2048;
 
 /// Bytes of stack painted below the current one.
 const PAINTED: usize = 48 * 1024;
-const PAINT: u8 = 0xa5;
 
 struct Statics {
     device: Lan9118,
@@ -109,30 +111,11 @@ fn fail(step: &str) -> ! {
     }
 }
 
-/// Fills `PAINTED` bytes below the stack pointer with `PAINT`.
-#[inline(never)]
-fn paint() -> usize {
-    let sp = cortex_m::register::msp::read() as usize;
-    for address in sp - PAINTED..sp - 64 {
-        // SAFETY: unused stack below the current frame (RAM is 4 MiB).
-        unsafe { core::ptr::write_volatile(address as *mut u8, PAINT) };
-    }
-    sp
-}
-
-/// Bytes of stack used below `sp` since `paint`.
-fn high_water(sp: usize) -> usize {
-    // SAFETY: the painted region, read back.
-    let untouched =
-        (sp - PAINTED..sp).take_while(|&a| unsafe { core::ptr::read_volatile(a as *const u8) } == PAINT).count();
-    PAINTED - untouched
-}
-
 #[entry]
 fn main() -> ! {
-    let sp = paint();
+    let sp = paint::<PAINTED>();
     let (steps, requests, [received, sent, bad]) = appliance();
-    let stack = high_water(sp);
+    let stack = high_water::<PAINTED>(sp);
     say!(
         "appliance: done: {requests} requests; steps {steps}; stack {stack} B; frames {received} in, {sent} out, {bad} bad"
     );
