@@ -175,14 +175,11 @@ impl UnixLink {
         if self.socket.send_to(frame, &self.peer).is_ok() {
             self.counts.sent += 1;
         }
-        if let Some(held) = self.held.take()
-            && self.socket.send_to(&held, &self.peer).is_ok()
-        {
-            self.counts.sent += 1;
-        }
+        self.flush(); // a frame held back goes after this one
     }
 
-    /// Sends a frame held for reordering when no other came to pass it.
+    /// Sends the frame held for reordering, if any (after the next frame, or
+    /// at the end of a poll when no other came to pass it).
     fn flush(&mut self) {
         if let Some(held) = self.held.take()
             && self.socket.send_to(&held, &self.peer).is_ok()

@@ -13,11 +13,12 @@
 //!
 //! Once parsed, the head is compacted to what [`Response`] shows from it (the
 //! reason phrase, the Content-Type and the Date); the rest of its room goes to the body.
-//! A contiguous body whose Content-Length fits behind the head as received
-//! needs none of that room, and then nothing moves (the common case: the
-//! buffer is larger than the response). So a buffer of `max_head_len + max_body_len` bytes takes the largest head
-//! with the largest body in every framing, with room to spare for the last
-//! chunk's framing and for seeing the end of a close-delimited body.
+//! On 64-bit targets, a contiguous body whose Content-Length fits behind the
+//! head as received needs none of that room, and then nothing moves (the
+//! common case: the buffer is larger than the response). So a buffer of
+//! `max_head_len + max_body_len` bytes takes the largest head with the largest
+//! body in every framing, with room to spare for the last chunk's framing and
+//! for seeing the end of a close-delimited body.
 
 use core::fmt;
 use core::ops::Range;
